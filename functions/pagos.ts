@@ -1,0 +1,39 @@
+/** POST /pagos: wiring only. Clients and config live at module scope, reused across invocations. */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import middy from '@middy/core';
+import httpJsonBodyParser from '@middy/http-json-body-parser';
+import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
+import { readConfig } from '../lib/config.js';
+import { Logger } from '../lib/http/logger.js';
+import { bodySizeLimit, errorResponder, keepExponentNumbersAsText } from '../lib/http/middlewares.js';
+import { jsonResponse } from '../lib/http/responses.js';
+import { handlePagosRequest, type PagosServices } from '../lib/payments/pagos-request.js';
+import { createConektaProvider } from '../lib/providers/conekta/provider.js';
+import { DynamoPaymentStore } from '../lib/store/payments.js';
+
+const config = readConfig();
+const logger = new Logger('pagos', config.logLevel);
+const services: PagosServices = {
+  providers: { conekta: createConektaProvider(config.conekta) },
+  store: new DynamoPaymentStore(new DynamoDBClient({}), config.paymentsTable),
+  create: config.create,
+};
+
+type PagosEvent = Omit<APIGatewayProxyEventV2, 'body'> & { body: unknown };
+
+export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyResultV2>()
+  .use(errorResponder(logger))
+  .use(bodySizeLimit(config.maxBodyBytes))
+  .use(httpJsonBodyParser({ reviver: keepExponentNumbersAsText as (key: string, value: unknown) => unknown }))
+  .handler(async (event) => {
+    const started = Date.now();
+    const outcome = await handlePagosRequest(services, (event as unknown as PagosEvent).body);
+    logger.info('request done', {
+      action: outcome.action,
+      reference_id: outcome.referenceId,
+      order_id: outcome.orderId,
+      replayed: outcome.replayed,
+      ms: Date.now() - started,
+    });
+    return jsonResponse(200, outcome.body);
+  });

@@ -1,0 +1,191 @@
+/**
+ * Field readers for request bodies. Each one records a problem instead of throwing, so a
+ * request hears about every bad field at once.
+ */
+import { ErrorCode, type FieldIssue, PagosError, ValidationError } from './errors.js';
+import { pesosToCentavos } from './money.js';
+
+export type JsonObject = Record<string, unknown>;
+
+export function isJsonObject(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+// WHATWG-style pragmatic check: one @, no spaces, a dot in the domain, sane length.
+const EMAIL_PATTERN = /^[^\s@"<>()[\]\\,;:]+@[^\s@"<>()[\]\\,;:]+\.[^\s@"<>()[\]\\,;:]{2,}$/;
+const PHONE_PATTERN = /^\+?[0-9]{8,15}$/;
+
+export class FieldReader {
+  readonly issues: FieldIssue[] = [];
+
+  constructor(private readonly body: JsonObject) {}
+
+  fail(field: string, message: string): undefined {
+    this.issues.push({ field, message });
+    return undefined;
+  }
+
+  /** Throws one ValidationError naming every problem found so far. */
+  throwIfInvalid(): void {
+    if (this.issues.length > 0) throw new ValidationError(this.issues);
+  }
+
+  has(field: string): boolean {
+    return this.body[field] !== undefined && this.body[field] !== null;
+  }
+
+  string(field: string, opts: { required: boolean; min?: number; max: number }): string | undefined {
+    const value = this.body[field];
+    if (value === undefined || value === null) {
+      return opts.required ? this.fail(field, 'is required') : undefined;
+    }
+    if (typeof value !== 'string') return this.fail(field, 'must be a string');
+    const min = opts.min ?? 1;
+    if (value.trim().length < min) {
+      return this.fail(field, min === 1 ? 'must not be empty' : `must be at least ${min} characters`);
+    }
+    if (value.length > opts.max) return this.fail(field, `must be at most ${opts.max} characters`);
+    return value;
+  }
+
+  secret(field: string): string | undefined {
+    const value = this.string(field, { required: true, max: 200 });
+    if (value === undefined) return undefined;
+    if (!/^key_[A-Za-z0-9_-]+$/.test(value)) {
+      return this.fail(field, "must be your Conekta private API key, which starts with 'key_'");
+    }
+    return value;
+  }
+
+  email(field: string, opts: { required: boolean }): string | undefined {
+    const value = this.string(field, { required: opts.required, max: 254 });
+    if (value === undefined) return undefined;
+    if (!EMAIL_PATTERN.test(value)) return this.fail(field, 'must be an email address like name@example.com');
+    return value;
+  }
+
+  phone(field: string): string | undefined {
+    const value = this.string(field, { required: false, max: 20 });
+    if (value === undefined) return undefined;
+    const digits = value.replace(/[\s()-]/g, '');
+    if (!PHONE_PATTERN.test(digits)) return this.fail(field, 'must be a phone number of 8 to 15 digits');
+    return digits;
+  }
+
+  httpUrl(field: string, opts: { required: boolean }): string | undefined {
+    const value = this.string(field, { required: opts.required, max: 2048 });
+    if (value === undefined) return undefined;
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      return this.fail(field, 'must be an absolute http(s) URL, e.g. https://shop.example.com/path');
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+      return this.fail(field, 'must use http or https');
+    }
+    if (url.username || url.password) return this.fail(field, 'must not contain credentials');
+    return value;
+  }
+
+  centavos(field: string, opts: { required: boolean }): number | undefined {
+    const value = this.body[field];
+    if (value === undefined || value === null) {
+      return opts.required ? this.fail(field, 'is required') : undefined;
+    }
+    const result = pesosToCentavos(value);
+    return result.ok ? result.centavos : this.fail(field, result.reason);
+  }
+
+  integer(field: string, opts: { min: number; max: number; fallback: number }): number {
+    const value = this.body[field];
+    if (value === undefined || value === null) return opts.fallback;
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < opts.min || value > opts.max) {
+      this.fail(field, `must be a whole number from ${opts.min} to ${opts.max}`);
+      return opts.fallback;
+    }
+    return value;
+  }
+
+  boolean(field: string, fallback: boolean): boolean {
+    const value = this.body[field];
+    if (value === undefined || value === null) return fallback;
+    if (typeof value !== 'boolean') {
+      this.fail(field, 'must be true or false');
+      return fallback;
+    }
+    return value;
+  }
+
+  oneOf<T extends string>(field: string, allowed: readonly T[], fallback: T): T {
+    const value = this.body[field];
+    if (value === undefined || value === null) return fallback;
+    if (typeof value !== 'string' || !allowed.includes(value as T)) {
+      this.fail(field, `must be one of ${allowed.join(', ')}`);
+      return fallback;
+    }
+    return value as T;
+  }
+
+  /** A non-empty list of distinct values from `allowed`. */
+  subset<T extends string>(field: string, allowed: readonly T[], fallback: readonly T[]): T[] {
+    const value = this.body[field];
+    if (value === undefined || value === null) return [...fallback];
+    const valid =
+      Array.isArray(value) &&
+      value.length > 0 &&
+      value.every((v) => typeof v === 'string' && allowed.includes(v as T)) &&
+      new Set(value).size === value.length;
+    if (!valid) {
+      this.fail(field, `must be a non-empty list of distinct values from: ${allowed.join(', ')}`);
+      return [...fallback];
+    }
+    return value as T[];
+  }
+
+  /** Fields the action does not know: named, so a typo is not silently ignored. */
+  rejectUnknown(known: readonly string[]): void {
+    for (const field of Object.keys(this.body)) {
+      if (!known.includes(field)) this.fail(field, 'is not a field of this action');
+    }
+  }
+}
+
+const RAW_CARD_FIELDS = new Set([
+  'number',
+  'card_number',
+  'cardnumber',
+  'pan',
+  'cvc',
+  'cvv',
+  'cvv2',
+  'card',
+  'exp_month',
+  'exp_year',
+  'expiry',
+  'expiration',
+]);
+
+/** Finds raw card fields anywhere in the body, at any depth. */
+export function findRawCardFields(value: unknown, path = ''): string[] {
+  if (Array.isArray(value)) return value.flatMap((item, i) => findRawCardFields(item, `${path}[${i}]`));
+  if (!isJsonObject(value)) return [];
+  return Object.entries(value).flatMap(([key, child]) => {
+    const here = path ? `${path}.${key}` : key;
+    const own = RAW_CARD_FIELDS.has(key.toLowerCase()) ? [here] : [];
+    return [...own, ...findRawCardFields(child, here)];
+  });
+}
+
+/** PCI DSS: Pagos never receives card numbers; browsers tokenize with Conekta's tokenizer. */
+export function refuseRawCardData(body: unknown): void {
+  const fields = findRawCardFields(body);
+  if (fields.length === 0) return;
+  throw new PagosError(
+    400,
+    ErrorCode.rawCardNotAllowed,
+    'Pagos never accepts card data. Tokenize the card in the browser with Conekta’s tokenizer ' +
+      '(Conekta.js / Component) and send the resulting token as token_id (tok_...).',
+    fields.map((field) => ({ field, message: 'raw card data is not accepted' })),
+  );
+}
