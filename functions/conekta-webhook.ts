@@ -1,39 +1,26 @@
-/** POST /pagos: wiring only. Clients and config live at module scope, reused across invocations. */
+/** POST /webhooks/conekta: wiring only. */
+import type { KeyObject } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import middy from '@middy/core';
-import httpJsonBodyParser from '@middy/http-json-body-parser';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
 import { readConfig } from '../lib/config.js';
+import { handleConektaWebhook } from '../lib/http/conekta-webhook.js';
 import { Logger } from '../lib/http/logger.js';
-import { bodySizeLimit, errorResponder, keepExponentNumbersAsText } from '../lib/http/middlewares.js';
-import { jsonResponse } from '../lib/http/responses.js';
-import { handlePagosRequest, type PagosServices } from '../lib/payments/pagos-request.js';
-import { createConektaProvider } from '../lib/providers/conekta/provider.js';
-import { DynamoPaymentStore } from '../lib/store/payments.js';
+import { errorResponder } from '../lib/http/middlewares.js';
+import { parseWebhookPublicKeys } from '../lib/providers/conekta/webhook-signature.js';
+import { DynamoReconcileStore } from '../lib/store/reconcile.js';
 
 const config = readConfig();
-const logger = new Logger('pagos', config.logLevel);
-const services: PagosServices = {
-  providers: { conekta: createConektaProvider(config.conekta) },
-  store: new DynamoPaymentStore(new DynamoDBClient({}), config.paymentsTable),
-  create: config.create,
-};
+const logger = new Logger('pagos-webhooks', config.logLevel);
+const store = new DynamoReconcileStore(new DynamoDBClient({}), config.paymentsTable);
 
-type PagosEvent = Omit<APIGatewayProxyEventV2, 'body'> & { body: unknown };
+let keys: readonly KeyObject[] | undefined;
+// Parsed on the first request that finds a key, then kept for the life of the instance.
+const publicKeys = () => {
+  if (!keys?.length) keys = parseWebhookPublicKeys(process.env.CONEKTA_WEBHOOK_PUBLIC_KEYS);
+  return keys;
+};
 
 export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyResultV2>()
   .use(errorResponder(logger))
-  .use(bodySizeLimit(config.maxBodyBytes))
-  .use(httpJsonBodyParser({ reviver: keepExponentNumbersAsText as (key: string, value: unknown) => unknown }))
-  .handler(async (event) => {
-    const started = Date.now();
-    const outcome = await handlePagosRequest(services, (event as unknown as PagosEvent).body);
-    logger.info('request done', {
-      action: outcome.action,
-      reference_id: outcome.referenceId,
-      order_id: outcome.orderId,
-      replayed: outcome.replayed,
-      ms: Date.now() - started,
-    });
-    return jsonResponse(200, outcome.body);
-  });
+  .handler((event) => handleConektaWebhook({ store, publicKeys, logger }, event));

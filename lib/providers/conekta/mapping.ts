@@ -3,6 +3,7 @@
  * Typed from Conekta's official OpenAPI spec (openapi.d.ts, generated).
  */
 import type { HostedCheckoutOrder, PaymentTag, ProviderOrder } from '../../payments/ports.js';
+import type { OrderSnapshot } from '../../payments/reconcile.js';
 import { PaymentStatus } from '../../payments/status.js';
 import type { components } from './openapi.js';
 
@@ -121,5 +122,83 @@ export function toProviderOrder(order: ConektaOrder): ProviderOrder {
     updatedAt: order.updated_at ?? order.created_at,
     ...(tag && { tag }),
     body: order,
+  };
+}
+
+export type ConektaEvent = components['schemas']['event_response'];
+
+/**
+ * Every order event type we know, and the status it implies when the embedded order carries no
+ * payment_status. Adding a type without a status fails type-checking.
+ */
+export const CONEKTA_ORDER_EVENTS = {
+  'order.created': PaymentStatus.created,
+  'order.pending_payment': PaymentStatus.pendingPayment,
+  'order.paid': PaymentStatus.paid,
+  'order.declined': PaymentStatus.declined,
+  'order.expired': PaymentStatus.expired,
+  'order.canceled': PaymentStatus.canceled,
+  'order.refunded': PaymentStatus.refunded,
+  'order.partially_refunded': PaymentStatus.partiallyRefunded,
+  'order.charged_back': PaymentStatus.chargedBack,
+  'order.voided': PaymentStatus.canceled,
+  'order.pre_authorized': PaymentStatus.pendingPayment,
+  'order.fraudulent': PaymentStatus.declined,
+  'order.under_fraud_review': PaymentStatus.pendingPayment,
+  'order.updated': undefined,
+} as const satisfies Record<`order.${string}`, PaymentStatus | undefined>;
+export type ConektaOrderEventType = keyof typeof CONEKTA_ORDER_EVENTS;
+
+const isOrderEventType = (type: string): type is ConektaOrderEventType => Object.hasOwn(CONEKTA_ORDER_EVENTS, type);
+
+/** Charge payment_method objects as Conekta names them -> the method Pagos records. */
+const PAYMENT_METHOD_OBJECTS: Record<string, string> = {
+  card_payment: 'card',
+  cash_payment: 'cash',
+  bank_transfer_payment: 'bank_transfer',
+};
+
+export type ConektaEventReading =
+  | { kind: 'ping'; eventId: string }
+  | { kind: 'ignored'; eventId: string; type: string }
+  | { kind: 'order'; eventId: string; type: ConektaOrderEventType; tag: PaymentTag | undefined; snapshot: OrderSnapshot }
+  | { kind: 'malformed'; reason: string };
+
+/** Reads a verified, parsed Conekta event. Pure: no I/O. */
+export function readConektaEvent(event: unknown): ConektaEventReading {
+  if (!event || typeof event !== 'object' || Array.isArray(event)) {
+    return { kind: 'malformed', reason: 'The event is not a JSON object.' };
+  }
+  const e = event as ConektaEvent;
+  const eventId = typeof e.id === 'string' ? e.id : '';
+  const type = typeof e.type === 'string' ? e.type : '';
+  if (type === 'webhook_ping') return { kind: 'ping', eventId };
+  if (!isOrderEventType(type)) return { kind: 'ignored', eventId, type };
+  const order = (e.data as { object?: Partial<ConektaOrder> } | undefined)?.object;
+  if (!order || typeof order.id !== 'string' || order.id === '') {
+    return { kind: 'malformed', reason: 'The event has no data.object.id.' };
+  }
+  if (!eventId) return { kind: 'malformed', reason: 'The event has no id.' };
+  const paymentStatus = typeof order.payment_status === 'string' ? order.payment_status : null;
+  const status = paymentStatus === null ? CONEKTA_ORDER_EVENTS[type] : toPaymentStatus(paymentStatus);
+  const charge = order.charges?.data?.find((c) => c.status === 'paid') ?? order.charges?.data?.[0];
+  const methodObject = (charge?.payment_method as { object?: unknown } | undefined)?.object;
+  const paymentMethod = typeof methodObject === 'string' ? PAYMENT_METHOD_OBJECTS[methodObject] : undefined;
+  const updatedAt = Number(order.updated_at ?? order.created_at ?? 0);
+  return {
+    kind: 'order',
+    eventId,
+    type,
+    tag: readTag(order.metadata),
+    snapshot: {
+      orderId: order.id,
+      status,
+      providerStatus: paymentStatus,
+      updatedAt: Number.isFinite(updatedAt) ? updatedAt : 0,
+      livemode: order.livemode === true,
+      ...(typeof charge?.paid_at === 'number' && { paidAt: charge.paid_at }),
+      ...(paymentMethod && { paymentMethod }),
+      ...(typeof order.amount_refunded === 'number' && { amountRefundedCents: order.amount_refunded }),
+    },
   };
 }

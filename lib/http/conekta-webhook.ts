@@ -1,0 +1,115 @@
+/**
+ * POST /webhooks/conekta: raw body -> verify -> parse -> find the payment -> reconcile.
+ * Answers 200 only once the effect is durable; anything else makes Conekta retry (~24 h).
+ */
+import type { KeyObject } from 'node:crypto';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import type { ReconcileStore } from '../payments/reconcile.js';
+import { reconcilePayment } from '../payments/reconcile.js';
+import { readConektaEvent } from '../providers/conekta/mapping.js';
+import { verifyConektaDigest, WebhookKeyConfigError } from '../providers/conekta/webhook-signature.js';
+import type { Logger } from './logger.js';
+import { type JsonResult, jsonResponse } from './responses.js';
+
+export const WEBHOOK_MAX_BODY_BYTES = 256 * 1024;
+
+export type ConektaWebhookDeps = {
+  store: ReconcileStore;
+  /** The configured public keys; throws WebhookKeyConfigError when the setting is unusable. */
+  publicKeys: () => readonly KeyObject[];
+  logger: Logger;
+};
+
+const problem = (status: number, code: string, message: string): JsonResult =>
+  jsonResponse(status, { error: { code, message, details: [] } });
+
+const received = (outcome: string): JsonResult => jsonResponse(200, { received: true, outcome });
+
+/** Header names arrive in any case. */
+export function headerValue(headers: Record<string, string | undefined> | undefined, name: string): string | undefined {
+  const wanted = name.toLowerCase();
+  for (const [key, value] of Object.entries(headers ?? {})) if (key.toLowerCase() === wanted) return value;
+  return undefined;
+}
+
+export async function handleConektaWebhook(
+  deps: ConektaWebhookDeps,
+  event: Pick<APIGatewayProxyEventV2, 'body' | 'isBase64Encoded' | 'headers'>,
+): Promise<JsonResult> {
+  const { logger } = deps;
+  let keys: readonly KeyObject[];
+  try {
+    keys = deps.publicKeys();
+  } catch (error) {
+    if (!(error instanceof WebhookKeyConfigError)) throw error;
+    logger.error('webhook key setting is invalid', { setting: 'CONEKTA_WEBHOOK_PUBLIC_KEYS', reason: error.message });
+    return problem(500, 'webhook_keys_invalid', 'Webhook verification is misconfigured; the operator has been told.');
+  }
+  if (keys.length === 0) {
+    // 500, not 401: Conekta keeps retrying until the operator sets the key, so no event is lost.
+    logger.error('no Conekta webhook public key configured: set CONEKTA_WEBHOOK_PUBLIC_KEYS', {
+      setting: 'CONEKTA_WEBHOOK_PUBLIC_KEYS',
+    });
+    return problem(500, 'webhook_keys_missing', 'Webhook verification is not configured yet; retry later.');
+  }
+
+  const raw = Buffer.from(event.body ?? '', event.isBase64Encoded ? 'base64' : 'utf8');
+  if (raw.length > WEBHOOK_MAX_BODY_BYTES) {
+    return problem(413, 'body_too_large', `Webhook bodies are limited to ${WEBHOOK_MAX_BODY_BYTES} bytes.`);
+  }
+  const check = verifyConektaDigest(raw, headerValue(event.headers, 'digest'), keys);
+  if (!check.ok) {
+    logger.warn('webhook signature refused', { reason: check.reason, bytes: raw.length });
+    return problem(401, 'invalid_signature', check.reason);
+  }
+
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw.toString('utf8'));
+  } catch {
+    return problem(400, 'invalid_json', 'The webhook body is not valid JSON.');
+  }
+  const reading = readConektaEvent(parsed);
+  switch (reading.kind) {
+    case 'malformed':
+      return problem(400, 'invalid_event', reading.reason);
+    case 'ping':
+      return received('ping');
+    case 'ignored':
+      logger.debug('webhook event ignored', { event_id: reading.eventId, type: reading.type });
+      return received('ignored');
+    case 'order':
+      break;
+  }
+
+  const log = logger.child({ event_id: reading.eventId, type: reading.type, order_id: reading.snapshot.orderId });
+  if (!reading.tag) {
+    log.info('webhook for an order that is not ours');
+    return received('not_ours');
+  }
+  const outcome = await reconcilePayment(deps.store, reading.tag, reading.snapshot, {
+    name: 'webhook',
+    eventId: reading.eventId,
+  });
+  const referenceId = reading.tag.referenceId;
+  switch (outcome.result) {
+    case 'no_record':
+      log.warn('webhook before its payment record exists; Conekta will retry', { reference_id: referenceId });
+      return problem(409, 'payment_not_recorded_yet', 'The payment is not recorded yet; retry later.');
+    case 'other_order':
+      log.warn('webhook for an order that is not the recorded one; ignored', { reference_id: referenceId });
+      return received('other_order');
+    case 'applied':
+      log.info('payment status moved', { reference_id: referenceId, from: outcome.from, to: outcome.to });
+      return received('applied');
+    case 'unknown_status':
+      log.warn('unknown Conekta payment_status stored raw', {
+        reference_id: referenceId,
+        provider_status: reading.snapshot.providerStatus,
+      });
+      return received(outcome.result);
+    default:
+      log.info('webhook changed nothing', { reference_id: referenceId, result: outcome.result });
+      return received(outcome.result);
+  }
+}

@@ -1,0 +1,134 @@
+/**
+ * Moves a stored payment toward the provider's view of its order. Shared by the webhook
+ * handler and the `status` action: one set of rules, forward only, conditional writes.
+ */
+import { createHash } from 'node:crypto';
+import { centavosToPesos } from './money.js';
+import type { PaymentRecord, PaymentStore, PaymentTag, StatusChange } from './ports.js';
+import { canTransition, type PaymentStatus } from './status.js';
+
+/** What the provider says about an order at one moment. */
+export type OrderSnapshot = {
+  orderId: string;
+  /** Our status for it; undefined when the provider's status is one we do not know. */
+  status: PaymentStatus | undefined;
+  providerStatus: string | null;
+  /** Unix seconds of the provider's last change. */
+  updatedAt: number;
+  livemode: boolean;
+  paidAt?: number;
+  paymentMethod?: string;
+  amountRefundedCents?: number;
+};
+
+export type StorefrontNotification = {
+  id: string;
+  type: `payment.${PaymentStatus}`;
+  provider: string;
+  reference_id: string;
+  order_id: string;
+  status: PaymentStatus;
+  amount: string;
+  amount_cents: number;
+  currency: string;
+  livemode: boolean;
+  occurred_at: string;
+};
+
+export type TransitionWrite = {
+  tag: PaymentTag;
+  from: PaymentStatus;
+  to: PaymentStatus;
+  /** Written only if the stored provider_updated_at is not newer than this. */
+  providerUpdatedAt: number;
+  snapshot: OrderSnapshot;
+  change: StatusChange;
+  /** The outbox entry, one per (payment, status); absent when the record has no notification_url. */
+  notification?: { payload: StorefrontNotification; url: string };
+  /** Dedupe receipt of the webhook event that caused this, kept at least 7 days. */
+  eventId?: string;
+};
+
+export type TransitionResult = 'applied' | 'duplicate_event' | 'conflict';
+
+export type ReconcileOutcome =
+  | { result: 'applied'; from: PaymentStatus; to: PaymentStatus; record: PaymentRecord }
+  | { result: 'duplicate_event' }
+  | { result: 'stale' | 'not_forward' | 'unknown_status'; record: PaymentRecord }
+  | { result: 'no_record' | 'other_order' };
+
+export interface ReconcileStore {
+  get: PaymentStore['get'];
+  applyTransition(write: TransitionWrite): Promise<TransitionResult>;
+  /** Keeps a status we do not understand for the operator, without moving ours. */
+  recordProviderStatus(tag: PaymentTag, providerStatus: string | null, providerUpdatedAt: number): Promise<void>;
+}
+
+/** Stable per (payment, status), so storefronts can dedupe. */
+export function notificationId(tag: PaymentTag, status: PaymentStatus): string {
+  const digest = createHash('sha256').update(`${tag.merchant}\n${tag.referenceId}\n${status}`).digest('hex');
+  return `ntf_${digest.slice(0, 32)}`;
+}
+
+export function buildNotification(record: PaymentRecord, to: PaymentStatus, at: string): StorefrontNotification {
+  const tag = { merchant: record.merchant, referenceId: record.referenceId };
+  return {
+    id: notificationId(tag, to),
+    type: `payment.${to}`,
+    provider: record.provider,
+    reference_id: record.referenceId,
+    order_id: record.orderId ?? '',
+    status: to,
+    amount: centavosToPesos(record.amountCents),
+    amount_cents: record.amountCents,
+    currency: record.currency,
+    livemode: record.livemode ?? false,
+    occurred_at: at,
+  };
+}
+
+const MAX_ATTEMPTS = 5;
+
+/**
+ * Applies the snapshot if it moves the payment forward and is not older than what is stored.
+ * A concurrent writer makes the conditional write fail; then the record is read again and the
+ * decision made anew.
+ */
+export async function reconcilePayment(
+  store: ReconcileStore,
+  tag: PaymentTag,
+  snapshot: OrderSnapshot,
+  source: { name: string; eventId?: string; now?: () => number },
+): Promise<ReconcileOutcome> {
+  const now = source.now ?? Date.now;
+  for (let attempt = 1; ; attempt += 1) {
+    const record = await store.get(tag.merchant, tag.referenceId);
+    if (!record || record.status === 'creating') return { result: 'no_record' };
+    if (record.orderId !== snapshot.orderId) return { result: 'other_order' };
+    if ((record.providerUpdatedAt ?? 0) > snapshot.updatedAt) return { result: 'stale', record };
+    if (snapshot.status === undefined) {
+      await store.recordProviderStatus(tag, snapshot.providerStatus, snapshot.updatedAt);
+      return { result: 'unknown_status', record };
+    }
+    const from = record.status;
+    const to = snapshot.status;
+    if (!canTransition(from, to)) return { result: 'not_forward', record };
+
+    const at = new Date(now()).toISOString();
+    const result = await store.applyTransition({
+      tag,
+      from,
+      to,
+      providerUpdatedAt: snapshot.updatedAt,
+      snapshot,
+      change: { status: to, previous: from, at, source: source.eventId ? `${source.name}:${source.eventId}` : source.name },
+      ...(record.notificationUrl && {
+        notification: { payload: buildNotification(record, to, at), url: record.notificationUrl },
+      }),
+      ...(source.eventId && { eventId: source.eventId }),
+    });
+    if (result === 'applied') return { result, from, to, record };
+    if (result === 'duplicate_event') return { result };
+    if (attempt >= MAX_ATTEMPTS) throw new Error(`payment ${tag.referenceId}: gave up after ${attempt} conflicting writes`);
+  }
+}
