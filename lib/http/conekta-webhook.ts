@@ -26,7 +26,10 @@ const problem = (status: number, code: string, message: string): JsonResult =>
 const received = (outcome: string): JsonResult => jsonResponse(200, { received: true, outcome });
 
 /** Header names arrive in any case. */
-export function headerValue(headers: Record<string, string | undefined> | undefined, name: string): string | undefined {
+export function headerValue(
+  headers: Record<string, string | undefined> | undefined,
+  name: string,
+): string | undefined {
   const wanted = name.toLowerCase();
   for (const [key, value] of Object.entries(headers ?? {})) if (key.toLowerCase() === wanted) return value;
   return undefined;
@@ -42,8 +45,15 @@ export async function handleConektaWebhook(
     keys = deps.publicKeys();
   } catch (error) {
     if (!(error instanceof WebhookKeyConfigError)) throw error;
-    logger.error('webhook key setting is invalid', { setting: 'CONEKTA_WEBHOOK_PUBLIC_KEYS', reason: error.message });
-    return problem(500, 'webhook_keys_invalid', 'Webhook verification is misconfigured; the operator has been told.');
+    logger.error('webhook key setting is invalid', {
+      setting: 'CONEKTA_WEBHOOK_PUBLIC_KEYS',
+      reason: error.message,
+    });
+    return problem(
+      500,
+      'webhook_keys_invalid',
+      'Webhook verification is misconfigured; the operator has been told.',
+    );
   }
   if (keys.length === 0) {
     // 500, not 401: Conekta keeps retrying until the operator sets the key, so no event is lost.
@@ -82,7 +92,11 @@ export async function handleConektaWebhook(
       break;
   }
 
-  const log = logger.child({ event_id: reading.eventId, type: reading.type, order_id: reading.snapshot.orderId });
+  const log = logger.child({
+    event_id: reading.eventId,
+    type: reading.type,
+    order_id: reading.snapshot.orderId,
+  });
   if (!reading.tag) {
     log.info('webhook for an order that is not ours');
     return received('not_ours');

@@ -61,7 +61,11 @@ export interface ReconcileStore {
   get: PaymentStore['get'];
   applyTransition(write: TransitionWrite): Promise<TransitionResult>;
   /** Keeps a status we do not understand for the operator, without moving ours. */
-  recordProviderStatus(tag: PaymentTag, providerStatus: string | null, providerUpdatedAt: number): Promise<void>;
+  recordProviderStatus(
+    tag: PaymentTag,
+    providerStatus: string | null,
+    providerUpdatedAt: number,
+  ): Promise<void>;
 }
 
 /** Stable per (payment, status), so storefronts can dedupe. */
@@ -70,7 +74,11 @@ export function notificationId(tag: PaymentTag, status: PaymentStatus): string {
   return `ntf_${digest.slice(0, 32)}`;
 }
 
-export function buildNotification(record: PaymentRecord, to: PaymentStatus, at: string): StorefrontNotification {
+export function buildNotification(
+  record: PaymentRecord,
+  to: PaymentStatus,
+  at: string,
+): StorefrontNotification {
   const tag = { merchant: record.merchant, referenceId: record.referenceId };
   return {
     id: notificationId(tag, to),
@@ -121,7 +129,12 @@ export async function reconcilePayment(
       to,
       providerUpdatedAt: snapshot.updatedAt,
       snapshot,
-      change: { status: to, previous: from, at, source: source.eventId ? `${source.name}:${source.eventId}` : source.name },
+      change: {
+        status: to,
+        previous: from,
+        at,
+        source: source.eventId ? `${source.name}:${source.eventId}` : source.name,
+      },
       ...(record.notificationUrl && {
         notification: { payload: buildNotification(record, to, at), url: record.notificationUrl },
       }),
@@ -129,6 +142,7 @@ export async function reconcilePayment(
     });
     if (result === 'applied') return { result, from, to, record };
     if (result === 'duplicate_event') return { result };
-    if (attempt >= MAX_ATTEMPTS) throw new Error(`payment ${tag.referenceId}: gave up after ${attempt} conflicting writes`);
+    if (attempt >= MAX_ATTEMPTS)
+      throw new Error(`payment ${tag.referenceId}: gave up after ${attempt} conflicting writes`);
   }
 }

@@ -15,11 +15,32 @@ export type PaymentStatus = (typeof PaymentStatus)[keyof typeof PaymentStatus];
 
 const S = PaymentStatus;
 
-/** Where each status may go next. A declined buyer may retry on the hosted page, so declined is not final. */
+/**
+ * Where each status may go next. Webhooks arrive out of order and some never arrive, so a
+ * status may skip the ones between (created -> refunded means we missed paid). A declined buyer
+ * may retry on the hosted page, so declined is not final.
+ */
 const NEXT: Record<PaymentStatus, readonly PaymentStatus[]> = {
-  created: [S.pendingPayment, S.paid, S.declined, S.expired, S.canceled],
-  pending_payment: [S.paid, S.declined, S.expired, S.canceled],
-  declined: [S.pendingPayment, S.paid, S.expired, S.canceled],
+  created: [
+    S.pendingPayment,
+    S.declined,
+    S.paid,
+    S.partiallyRefunded,
+    S.refunded,
+    S.chargedBack,
+    S.expired,
+    S.canceled,
+  ],
+  pending_payment: [
+    S.declined,
+    S.paid,
+    S.partiallyRefunded,
+    S.refunded,
+    S.chargedBack,
+    S.expired,
+    S.canceled,
+  ],
+  declined: [S.pendingPayment, S.paid, S.partiallyRefunded, S.refunded, S.chargedBack, S.expired, S.canceled],
   paid: [S.partiallyRefunded, S.refunded, S.chargedBack],
   partially_refunded: [S.refunded, S.chargedBack],
   refunded: [],

@@ -5,13 +5,13 @@
 import {
   type DynamoDBClient,
   TransactionCanceledException,
-  TransactWriteItemsCommand,
   type TransactWriteItem,
+  TransactWriteItemsCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import type { PaymentTag } from '../payments/ports.js';
 import type { ReconcileStore, TransitionResult, TransitionWrite } from '../payments/reconcile.js';
-import { bool, compact, isConditionFailure, type Item, num, str, strOrNull } from './item.js';
+import { bool, compact, type Item, isConditionFailure, num, str, strOrNull } from './item.js';
 import { DynamoPaymentStore, paymentKey } from './payments.js';
 
 /** Webhook receipts outlive Conekta's ~24 h of retries by a wide margin. */
@@ -53,14 +53,19 @@ export class DynamoReconcileStore extends DynamoPaymentStore implements Reconcil
     }
   }
 
-  async recordProviderStatus(tag: PaymentTag, providerStatus: string | null, providerUpdatedAt: number): Promise<void> {
+  async recordProviderStatus(
+    tag: PaymentTag,
+    providerStatus: string | null,
+    providerUpdatedAt: number,
+  ): Promise<void> {
     try {
       await this.db.send(
         new UpdateItemCommand({
           TableName: this.table,
           Key: paymentKey(tag.merchant, tag.referenceId),
           UpdateExpression: 'SET provider_status = :s, provider_updated_at = :u',
-          ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(provider_updated_at) OR provider_updated_at <= :u)',
+          ConditionExpression:
+            'attribute_exists(pk) AND (attribute_not_exists(provider_updated_at) OR provider_updated_at <= :u)',
           ExpressionAttributeValues: { ':s': strOrNull(providerStatus), ':u': num(providerUpdatedAt) },
         }),
       );

@@ -149,7 +149,8 @@ export const CONEKTA_ORDER_EVENTS = {
 } as const satisfies Record<`order.${string}`, PaymentStatus | undefined>;
 export type ConektaOrderEventType = keyof typeof CONEKTA_ORDER_EVENTS;
 
-const isOrderEventType = (type: string): type is ConektaOrderEventType => Object.hasOwn(CONEKTA_ORDER_EVENTS, type);
+const isOrderEventType = (type: string): type is ConektaOrderEventType =>
+  Object.hasOwn(CONEKTA_ORDER_EVENTS, type);
 
 /** Charge payment_method objects as Conekta names them -> the method Pagos records. */
 const PAYMENT_METHOD_OBJECTS: Record<string, string> = {
@@ -161,7 +162,13 @@ const PAYMENT_METHOD_OBJECTS: Record<string, string> = {
 export type ConektaEventReading =
   | { kind: 'ping'; eventId: string }
   | { kind: 'ignored'; eventId: string; type: string }
-  | { kind: 'order'; eventId: string; type: ConektaOrderEventType; tag: PaymentTag | undefined; snapshot: OrderSnapshot }
+  | {
+      kind: 'order';
+      eventId: string;
+      type: ConektaOrderEventType;
+      tag: PaymentTag | undefined;
+      snapshot: OrderSnapshot;
+    }
   | { kind: 'malformed'; reason: string };
 
 /** Reads a verified, parsed Conekta event. Pure: no I/O. */

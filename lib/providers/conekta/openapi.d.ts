@@ -323,7 +323,7 @@ export interface components {
              * @description Indicates whether the delivery address is residential.
              * @default true
              */
-            residential: boolean | null;
+            residential?: boolean | null;
             /** @description State of the delivery address. */
             state?: string;
             /** @description Street and number of the delivery address. */
@@ -789,7 +789,7 @@ export interface components {
             object?: string;
         } & {
             /** @default false */
-            corporate: boolean;
+            corporate?: boolean;
             /** @description Custom reference */
             customer_custom_reference?: string | null;
             /** Format: email */
@@ -1148,7 +1148,7 @@ export interface components {
              * @description It is a key/value hash that can hold custom fields. Maximum 100 elements. Values must be scalar (string of at most 249 characters, integer, number or boolean); nested objects and arrays are not supported.
              * @default {}
              */
-            metadata: {
+            metadata?: {
                 [key: string]: components["schemas"]["order_tax_request_metadata_value"];
             };
             /** @description The name of the item. It will be displayed in the order. */
@@ -1181,7 +1181,7 @@ export interface components {
              * @description It is a key/value hash that can hold custom fields. Maximum 100 elements. Values must be scalar (string of at most 249 characters, integer, number or boolean); nested objects and arrays are not supported.
              * @default {}
              */
-            metadata: {
+            metadata?: {
                 [key: string]: components["schemas"]["order_tax_request_metadata_value"];
             };
             /** @description The name of the item. It will be displayed in the order. */
@@ -1289,7 +1289,7 @@ export interface components {
              * @description Indicates if the webhook key is active
              * @default true
              */
-            active: boolean;
+            active?: boolean;
         };
         /**
          * webhook_key_response

@@ -28,9 +28,12 @@ export function parseWebhookPublicKeys(setting: string | undefined): KeyObject[]
     try {
       return createPublicKey(pem);
     } catch (cause) {
-      throw new WebhookKeyConfigError(`CONEKTA_WEBHOOK_PUBLIC_KEYS key #${i + 1} is not a valid PEM public key.`, {
-        cause,
-      });
+      throw new WebhookKeyConfigError(
+        `CONEKTA_WEBHOOK_PUBLIC_KEYS key #${i + 1} is not a valid PEM public key.`,
+        {
+          cause,
+        },
+      );
     }
   });
 }
@@ -38,9 +41,16 @@ export function parseWebhookPublicKeys(setting: string | undefined): KeyObject[]
 export type DigestCheck = { ok: true } | { ok: false; reason: string };
 
 /** True when any configured key verifies the signature of these exact bytes. */
-export function verifyConektaDigest(rawBody: Buffer, digest: string | undefined, keys: readonly KeyObject[]): DigestCheck {
+export function verifyConektaDigest(
+  rawBody: Buffer,
+  digest: string | undefined,
+  keys: readonly KeyObject[],
+): DigestCheck {
   if (!digest || digest.trim() === '') {
-    return { ok: false, reason: 'Missing digest header: Conekta signs every webhook; unsigned requests are refused.' };
+    return {
+      ok: false,
+      reason: 'Missing digest header: Conekta signs every webhook; unsigned requests are refused.',
+    };
   }
   if (rawBody.length === 0) return { ok: false, reason: 'Empty body: nothing to verify.' };
   const signature = Buffer.from(digest.trim(), 'base64');
