@@ -3,7 +3,7 @@
  * forged ones, duplicates, reordering and concurrency.
  */
 import { randomUUID } from 'node:crypto';
-import { type DynamoDBClient, GetItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import type { PaymentTag } from '../../lib/payments/ports.js';
 import { notificationId } from '../../lib/payments/reconcile.js';
 import { DynamoPaymentStore } from '../../lib/store/payments.js';
@@ -99,7 +99,7 @@ async function post(body: Buffer | string, headers: Record<string, string> = {})
   const response = await fetch(`${server.url}/webhooks/conekta`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...headers },
-    body,
+    body: typeof body === 'string' ? body : new Uint8Array(body),
   });
   return { status: response.status, json: (await response.json()) as Record<string, unknown> };
 }
