@@ -9,14 +9,15 @@ import { bodySizeLimit, errorResponder, keepExponentNumbersAsText } from '../lib
 import { jsonResponse } from '../lib/http/responses.js';
 import { handlePagosRequest, type PagosServices } from '../lib/payments/pagos-request.js';
 import { createConektaProvider } from '../lib/providers/conekta/provider.js';
-import { DynamoPaymentStore } from '../lib/store/payments.js';
+import { DynamoLifecycleStore } from '../lib/store/refunds.js';
 
 const config = readConfig();
 const logger = new Logger('pagos', config.logLevel);
 const services: PagosServices = {
   providers: { conekta: createConektaProvider(config.conekta) },
-  store: new DynamoPaymentStore(new DynamoDBClient({}), config.paymentsTable),
+  store: new DynamoLifecycleStore(new DynamoDBClient({}), config.paymentsTable),
   create: config.create,
+  refundLockMs: config.create.leaseMs,
 };
 
 type PagosEvent = Omit<APIGatewayProxyEventV2, 'body'> & { body: unknown };

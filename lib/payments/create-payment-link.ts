@@ -1,6 +1,11 @@
 /** Use case `create`: one hosted payment link per (merchant, reference_id), exactly once. */
 import type { CreatePaymentLinkRequest } from './create-request.js';
-import { createExactlyOnce, type ExactlyOnceConfig, type ExactlyOnceDeps, type OnceResult } from './exactly-once.js';
+import {
+  createExactlyOnce,
+  type ExactlyOnceConfig,
+  type ExactlyOnceDeps,
+  type OnceResult,
+} from './exactly-once.js';
 import { idempotencyKey, merchantFingerprint, requestHash } from './fingerprints.js';
 
 export type CreatePaymentLinkConfig = ExactlyOnceConfig & {

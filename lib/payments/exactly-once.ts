@@ -46,6 +46,8 @@ export type OncePayment = {
   notificationUrl: string | undefined;
   /** Makes the provider order; called at most once per attempt. */
   createOrder: () => Promise<ProviderOrder>;
+  /** A declined charge still leaves a declined order at the provider: record it and replay the refusal. */
+  recordDeclined?: boolean;
 };
 
 export type OnceResult = { order: unknown; orderId: string; status: PaymentStatus; replayed: boolean };
@@ -82,7 +84,12 @@ export async function createExactlyOnce(deps: ExactlyOnceDeps, payment: OncePaym
     const ownerGone = existing.outcomeUnknown || (existing.leaseUntil ?? 0) <= now();
     if (ownerGone && existing.claimToken) {
       const next = { claimToken, leaseUntil: now() + deps.config.leaseMs };
-      const won = await deps.store.takeOver(tag.merchant, tag.referenceId, { claimToken: existing.claimToken }, next);
+      const won = await deps.store.takeOver(
+        tag.merchant,
+        tag.referenceId,
+        { claimToken: existing.claimToken },
+        next,
+      );
       if (won) return createAndRecord(deps, payment, claimToken, { lookFirst: true });
     } else if (now() >= deadline) {
       throw requestInProgress(tag.referenceId);
@@ -106,6 +113,9 @@ async function createAndRecord(
     const earlier = opts.lookFirst ? await deps.provider.findOrdersByTag(payment.credentials, tag) : [];
     order = earlier[0] ?? (await payment.createOrder());
   } catch (error) {
+    if (error instanceof ProviderError && error.failure === 'declined' && payment.recordDeclined) {
+      return recordDeclined(deps, payment, claimToken, error);
+    }
     // After a lost answer, a refusal proves nothing about the first attempt: keep looking next time.
     if (error instanceof ProviderError && error.info.outcome === 'not_created' && !opts.lookFirst) {
       await deps.store.release(tag.merchant, tag.referenceId, claimToken);
@@ -124,6 +134,9 @@ async function createAndRecord(
     providerStatus: order.providerStatus,
     providerUpdatedAt: order.updatedAt,
     providerOrder: JSON.stringify(order.body),
+    ...(order.paidAt !== undefined && { paidAt: order.paidAt }),
+    ...(order.paymentMethod !== undefined && { paymentMethod: order.paymentMethod }),
+    ...(order.card !== undefined && { card: order.card }),
     status,
     at: new Date(now()).toISOString(),
   });
@@ -136,7 +149,44 @@ async function createAndRecord(
   return { order: order.body, orderId: order.id, status, replayed: false };
 }
 
+/** Records the declined order the provider kept, then refuses like the provider did. */
+async function recordDeclined(
+  deps: ExactlyOnceDeps,
+  payment: OncePayment,
+  claimToken: string,
+  error: ProviderError,
+): Promise<never> {
+  const { tag } = payment;
+  const refusal = providerErrorToPagosError(error);
+  const [declined] = await deps.provider.findOrdersByTag(payment.credentials, tag).catch(() => []);
+  if (!declined) {
+    await deps.store.release(tag.merchant, tag.referenceId, claimToken);
+    throw refusal;
+  }
+  await deps.store.complete(tag.merchant, tag.referenceId, claimToken, {
+    orderId: declined.id,
+    checkoutId: declined.checkoutId,
+    checkoutUrl: declined.checkoutUrl,
+    livemode: declined.livemode,
+    providerStatus: declined.providerStatus,
+    providerUpdatedAt: declined.updatedAt,
+    providerOrder: JSON.stringify(declined.body),
+    providerError: JSON.stringify({
+      message: refusal.message,
+      details: refusal.details,
+      provider: refusal.provider,
+    }),
+    status: PaymentStatus.declined,
+    at: new Date((deps.now ?? Date.now)()).toISOString(),
+  });
+  throw refusal;
+}
+
 function replay(record: PaymentRecord): OnceResult {
+  if (record.kind === 'charge' && record.status === PaymentStatus.declined && record.providerError) {
+    const stored = JSON.parse(record.providerError) as Pick<PagosError, 'message' | 'details' | 'provider'>;
+    throw new PagosError(402, ErrorCode.providerDeclined, stored.message, stored.details, stored.provider);
+  }
   return {
     order: JSON.parse(record.providerOrder ?? 'null'),
     orderId: record.orderId ?? '',

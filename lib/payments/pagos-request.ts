@@ -1,28 +1,34 @@
 /** POST /pagos: checks the envelope, then hands the body to the action's use case. */
-
+import { chargeCard } from './charge-card.js';
+import { parseChargeCardRequest } from './charge-request.js';
 import { type CreatePaymentLinkConfig, createPaymentLink } from './create-payment-link.js';
 import { parseCreatePaymentLinkRequest } from './create-request.js';
 import { ErrorCode, PagosError } from './errors.js';
 import { isJsonObject, refuseRawCardData } from './fields.js';
+import { cancelPayment, type LifecycleStore, paymentStatus, refundPayment } from './payment-lifecycle.js';
 import type { PaymentProvider, PaymentStore } from './ports.js';
+import { parsePaymentReference, parseRefundRequest } from './refund-request.js';
 
-export const SUPPORTED_ACTIONS = ['create'] as const;
+export const SUPPORTED_ACTIONS = ['create', 'charge', 'status', 'refund', 'cancel'] as const;
 export type PagosAction = (typeof SUPPORTED_ACTIONS)[number];
 
 export type PagosServices = {
   /** Registered providers by name; a new provider is one more entry here. */
   providers: Readonly<Record<string, PaymentProvider>>;
-  store: PaymentStore;
+  store: LifecycleStore & PaymentStore;
   create: CreatePaymentLinkConfig;
+  refundLockMs: number;
 };
 
 export type PagosOutcome = {
   action: PagosAction;
   referenceId: string;
-  orderId: string;
-  replayed: boolean;
+  orderId?: string;
+  replayed?: boolean;
   body: unknown;
 };
+
+const isAction = (value: unknown): value is PagosAction => SUPPORTED_ACTIONS.includes(value as PagosAction);
 
 export async function handlePagosRequest(services: PagosServices, body: unknown): Promise<PagosOutcome> {
   if (!isJsonObject(body)) {
@@ -41,16 +47,20 @@ export async function handlePagosRequest(services: PagosServices, body: unknown)
       { field: 'provider', message: `must be one of: ${supported}` },
     ]);
   }
-
   const action = body.action;
+  if (!isAction(action)) {
+    const supported = SUPPORTED_ACTIONS.join(', ');
+    throw new PagosError(400, ErrorCode.unsupportedAction, `action must be one of: ${supported}.`, [
+      { field: 'action', message: `must be one of: ${supported}` },
+    ]);
+  }
+
+  const once = { provider, store: services.store, config: services.create };
+  const lifecycle = { provider, store: services.store, refundLockMs: services.refundLockMs };
   switch (action) {
     case 'create': {
       const { secret, request } = parseCreatePaymentLinkRequest(body);
-      const result = await createPaymentLink(
-        { provider, store: services.store, config: services.create },
-        secret,
-        request,
-      );
+      const result = await createPaymentLink(once, secret, request);
       return {
         action,
         referenceId: request.referenceId,
@@ -59,12 +69,34 @@ export async function handlePagosRequest(services: PagosServices, body: unknown)
         body: result.order,
       };
     }
-    default:
-      throw new PagosError(
-        400,
-        ErrorCode.unsupportedAction,
-        `action must be one of: ${SUPPORTED_ACTIONS.join(', ')}.`,
-        [{ field: 'action', message: `must be one of: ${SUPPORTED_ACTIONS.join(', ')}` }],
-      );
+    case 'charge': {
+      const { secret, request } = parseChargeCardRequest(body);
+      const result = await chargeCard(once, secret, request);
+      return {
+        action,
+        referenceId: request.referenceId,
+        orderId: result.orderId,
+        replayed: result.replayed,
+        body: result.order,
+      };
+    }
+    case 'status': {
+      const ref = parsePaymentReference(body);
+      const { payment, order } = await paymentStatus(lifecycle, ref);
+      return {
+        action,
+        referenceId: ref.referenceId,
+        orderId: payment.order_id ?? undefined,
+        body: { payment, order },
+      };
+    }
+    case 'refund': {
+      const request = parseRefundRequest(body);
+      return { action, referenceId: request.referenceId, body: await refundPayment(lifecycle, request) };
+    }
+    case 'cancel': {
+      const ref = parsePaymentReference(body);
+      return { action, referenceId: ref.referenceId, body: await cancelPayment(lifecycle, ref) };
+    }
   }
 }

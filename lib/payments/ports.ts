@@ -40,15 +40,46 @@ export type ProviderOrder = {
   /** Unix seconds of the provider's last change to the order. */
   updatedAt: number;
   tag?: PaymentTag;
+  /** Unix seconds the order was paid, from its paid charge. */
+  paidAt?: number;
+  /** card, cash or bank_transfer: never anything of the card itself. */
+  paymentMethod?: string;
+  /** Brand and last four digits, as the provider returns them for card charges. */
+  card?: { brand?: string; last4?: string };
+  amountRefundedCents?: number;
   /** The provider's JSON, as returned, for the caller. */
   body: unknown;
 };
 
+/** A single card charge ("Cargo único") with a token made by the provider's browser tokenizer. */
+export type CardChargeOrder = Omit<
+  HostedCheckoutOrder,
+  'returnUrl' | 'expiresAt' | 'allowedPaymentMethods' | 'monthlyInstallments'
+> & { tokenId: string };
+
+export const RefundReason = {
+  requestedByClient: 'requested_by_client',
+  cannotBeFulfilled: 'cannot_be_fulfilled',
+  duplicatedTransaction: 'duplicated_transaction',
+  suspectedFraud: 'suspected_fraud',
+  other: 'other',
+} as const;
+export type RefundReason = (typeof RefundReason)[keyof typeof RefundReason];
+
 export interface PaymentProvider {
   readonly name: string;
   createHostedCheckout(credentials: MerchantCredentials, order: HostedCheckoutOrder): Promise<ProviderOrder>;
+  /** A declined charge fails with ProviderError `declined`; the provider may still keep a declined order. */
+  chargeCard(credentials: MerchantCredentials, order: CardChargeOrder): Promise<ProviderOrder>;
   /** Orders carrying this payment's tag: how a create whose outcome was unknown finds its order. */
   findOrdersByTag(credentials: MerchantCredentials, tag: PaymentTag): Promise<ProviderOrder[]>;
+  getOrder(credentials: MerchantCredentials, orderId: string): Promise<ProviderOrder>;
+  refundOrder(
+    credentials: MerchantCredentials,
+    orderId: string,
+    refund: { amountCents: number; reason: RefundReason },
+  ): Promise<ProviderOrder>;
+  cancelOrder(credentials: MerchantCredentials, orderId: string): Promise<ProviderOrder>;
 }
 
 export const PaymentKind = { link: 'link', charge: 'charge' } as const;
@@ -85,6 +116,17 @@ export type PaymentRecord = {
   providerUpdatedAt?: number;
   /** The provider's order JSON as first returned: what a replayed request answers. */
   providerOrder?: string;
+  /** The provider's refusal of a declined charge, replayed as it was. */
+  providerError?: string;
+  paidAt?: number;
+  paymentMethod?: string;
+  card?: { brand?: string; last4?: string };
+  amountRefundedCents?: number;
+  /** Keys of refund requests already carried out, so a retried refund refunds once. */
+  refundKeys?: string[];
+  /** The refund request in flight, and until when its sender owns it. */
+  refundLock?: string;
+  refundLockUntil?: number;
   history: StatusChange[];
   createdAt: string;
   updatedAt: string;
@@ -112,6 +154,10 @@ export type CompletedOrder = Pick<
   | 'providerStatus'
   | 'providerUpdatedAt'
   | 'providerOrder'
+  | 'providerError'
+  | 'paidAt'
+  | 'paymentMethod'
+  | 'card'
 > & { status: PaymentStatus; at: string };
 
 export type ClaimResult = { claimed: true } | { claimed: false; existing: PaymentRecord };

@@ -4,8 +4,22 @@
  */
 import { createHash } from 'node:crypto';
 import { centavosToPesos } from './money.js';
-import type { PaymentRecord, PaymentStore, PaymentTag, StatusChange } from './ports.js';
+import type { PaymentRecord, PaymentStore, PaymentTag, ProviderOrder, StatusChange } from './ports.js';
 import { canTransition, type PaymentStatus } from './status.js';
+
+/** The snapshot of a provider order, as reconciliation reads it. */
+export function snapshotOf(order: ProviderOrder): OrderSnapshot {
+  return {
+    orderId: order.id,
+    status: order.status,
+    providerStatus: order.providerStatus,
+    updatedAt: order.updatedAt,
+    livemode: order.livemode,
+    ...(order.paidAt !== undefined && { paidAt: order.paidAt }),
+    ...(order.paymentMethod !== undefined && { paymentMethod: order.paymentMethod }),
+    ...(order.amountRefundedCents !== undefined && { amountRefundedCents: order.amountRefundedCents }),
+  };
+}
 
 /** What the provider says about an order at one moment. */
 export type OrderSnapshot = {
@@ -106,11 +120,13 @@ export async function reconcilePayment(
   store: ReconcileStore,
   tag: PaymentTag,
   snapshot: OrderSnapshot,
-  source: { name: string; eventId?: string; now?: () => number },
+  source: { name: string; eventId?: string; now?: () => number; known?: PaymentRecord },
 ): Promise<ReconcileOutcome> {
   const now = source.now ?? Date.now;
   for (let attempt = 1; ; attempt += 1) {
-    const record = await store.get(tag.merchant, tag.referenceId);
+    // The caller may already hold a fresh record: saves a read on the first try.
+    const record =
+      attempt === 1 && source.known ? source.known : await store.get(tag.merchant, tag.referenceId);
     if (!record || record.status === 'creating') return { result: 'no_record' };
     if (record.orderId !== snapshot.orderId) return { result: 'other_order' };
     if ((record.providerUpdatedAt ?? 0) > snapshot.updatedAt) return { result: 'stale', record };

@@ -3,6 +3,7 @@
  * is conditional, so concurrent requests cannot both create, or lose each other's update.
  */
 import {
+  type AttributeValue,
   DeleteItemCommand,
   type DynamoDBClient,
   GetItemCommand,
@@ -117,28 +118,48 @@ export class DynamoPaymentStore implements PaymentStore {
     order: CompletedOrder,
   ): Promise<boolean> {
     const change: StatusChange = { status: order.status, previous: null, at: order.at, source: 'create' };
+    const values: Item = {
+      ':status': str(order.status),
+      ':order_id': str(order.orderId ?? ''),
+      ':checkout_id': order.checkoutId ? str(order.checkoutId) : { NULL: true },
+      ':checkout_url': order.checkoutUrl ? str(order.checkoutUrl) : { NULL: true },
+      ':livemode': bool(order.livemode ?? false),
+      ':provider_status': strOrNull(order.providerStatus ?? null),
+      ':provider_updated_at': num(order.providerUpdatedAt ?? 0),
+      ':provider_order': str(order.providerOrder ?? 'null'),
+      ':change': { L: [statusChangeItem(change)] },
+      ':at': str(order.at),
+      ':token': str(claimToken),
+    };
+    const sets = [
+      '#status = :status',
+      'order_id = :order_id',
+      'checkout_id = :checkout_id',
+      'checkout_url = :checkout_url',
+      'livemode = :livemode',
+      'provider_status = :provider_status',
+      'provider_updated_at = :provider_updated_at',
+      'provider_order = :provider_order',
+      'history = list_append(history, :change)',
+      'updated_at = :at',
+    ];
+    const optional: Record<string, AttributeValue | undefined> = {
+      provider_error: order.providerError === undefined ? undefined : str(order.providerError),
+      paid_at: order.paidAt === undefined ? undefined : num(order.paidAt),
+      payment_method: order.paymentMethod === undefined ? undefined : str(order.paymentMethod),
+      card: order.card === undefined ? undefined : { M: compact(cardItem(order.card)) },
+    };
+    for (const [name, value] of Object.entries(optional)) {
+      if (value === undefined) continue;
+      sets.push(`${name} = :${name}`);
+      values[`:${name}`] = value;
+    }
     return this.conditionalUpdate({
       Key: paymentKey(merchant, referenceId),
-      UpdateExpression:
-        'SET #status = :status, order_id = :order_id, checkout_id = :checkout_id, checkout_url = :checkout_url, ' +
-        'livemode = :livemode, provider_status = :provider_status, provider_updated_at = :provider_updated_at, ' +
-        'provider_order = :provider_order, history = list_append(history, :change), updated_at = :at ' +
-        'REMOVE claim_token, lease_until, outcome_unknown',
+      UpdateExpression: `SET ${sets.join(', ')} REMOVE claim_token, lease_until, outcome_unknown`,
       ConditionExpression: 'claim_token = :token',
       ExpressionAttributeNames: { '#status': 'status' },
-      ExpressionAttributeValues: {
-        ':status': str(order.status),
-        ':order_id': str(order.orderId ?? ''),
-        ':checkout_id': order.checkoutId ? str(order.checkoutId) : { NULL: true },
-        ':checkout_url': order.checkoutUrl ? str(order.checkoutUrl) : { NULL: true },
-        ':livemode': bool(order.livemode ?? false),
-        ':provider_status': strOrNull(order.providerStatus ?? null),
-        ':provider_updated_at': num(order.providerUpdatedAt ?? 0),
-        ':provider_order': str(order.providerOrder ?? 'null'),
-        ':change': { L: [statusChangeItem(change)] },
-        ':at': str(order.at),
-        ':token': str(claimToken),
-      },
+      ExpressionAttributeValues: values,
     });
   }
 
@@ -167,7 +188,7 @@ export class DynamoPaymentStore implements PaymentStore {
     });
   }
 
-  private async conditionalUpdate(
+  protected async conditionalUpdate(
     input: Omit<ConstructorParameters<typeof UpdateItemCommand>[0], 'TableName'>,
   ): Promise<boolean> {
     try {
@@ -180,7 +201,14 @@ export class DynamoPaymentStore implements PaymentStore {
   }
 }
 
-function statusChangeItem(change: StatusChange) {
+export function cardItem(card: {
+  brand?: string;
+  last4?: string;
+}): Record<string, AttributeValue | undefined> {
+  return { brand: card.brand ? str(card.brand) : undefined, last4: card.last4 ? str(card.last4) : undefined };
+}
+
+export function statusChangeItem(change: StatusChange) {
   return {
     M: {
       status: str(change.status),
@@ -219,6 +247,16 @@ function toRecord(item: Item): PaymentRecord {
     providerStatus: readStrOrNull(item, 'provider_status'),
     providerUpdatedAt: readNum(item, 'provider_updated_at'),
     providerOrder: readStr(item, 'provider_order'),
+    providerError: readStr(item, 'provider_error'),
+    paidAt: readNum(item, 'paid_at'),
+    paymentMethod: readStr(item, 'payment_method'),
+    card: item.card?.M
+      ? { brand: readStr(item.card.M, 'brand'), last4: readStr(item.card.M, 'last4') }
+      : undefined,
+    amountRefundedCents: readNum(item, 'amount_refunded_cents'),
+    refundKeys: item.refund_keys?.SS,
+    refundLock: readStr(item, 'refund_lock'),
+    refundLockUntil: readNum(item, 'refund_lock_until'),
   };
   return {
     merchant: readStr(item, 'merchant') ?? '',

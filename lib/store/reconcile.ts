@@ -10,7 +10,12 @@ import {
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import type { PaymentTag } from '../payments/ports.js';
-import type { ReconcileStore, TransitionResult, TransitionWrite } from '../payments/reconcile.js';
+import type {
+  ReconcileStore,
+  StorefrontNotification,
+  TransitionResult,
+  TransitionWrite,
+} from '../payments/reconcile.js';
 import { bool, compact, type Item, isConditionFailure, num, str, strOrNull } from './item.js';
 import { DynamoPaymentStore, paymentKey } from './payments.js';
 
@@ -143,24 +148,37 @@ export class DynamoReconcileStore extends DynamoPaymentStore implements Reconcil
   }
 
   private notificationPut(write: TransitionWrite): TransactWriteItem {
-    const n = write.notification!;
-    return {
-      Put: {
-        TableName: this.table,
-        Item: compact({
-          ...notificationKey(n.payload.id),
-          id: str(n.payload.id),
-          payment_pk: paymentKey(write.tag.merchant, write.tag.referenceId).pk,
-          url: str(n.url),
-          payload: str(JSON.stringify(n.payload)),
-          state: str('pending'),
-          attempts: num(0),
-          next_attempt_at: num(this.now()),
-          livemode: bool(n.payload.livemode),
-          created_at: str(write.change.at),
-        }),
-        ConditionExpression: 'attribute_not_exists(pk)',
-      },
-    };
+    return outboxPut(this.table, write.tag, write.notification!, write.change.at, this.now());
   }
+}
+
+/**
+ * The outbox entry: one per (payment, status), written in the same transaction as the status
+ * change (webhook, status, cancel or refund), delivered by lib/notify.
+ */
+export function outboxPut(
+  table: string,
+  tag: PaymentTag,
+  notification: { payload: StorefrontNotification; url: string },
+  at: string,
+  nowMs: number,
+): TransactWriteItem {
+  return {
+    Put: {
+      TableName: table,
+      Item: compact({
+        ...notificationKey(notification.payload.id),
+        id: str(notification.payload.id),
+        payment_pk: paymentKey(tag.merchant, tag.referenceId).pk,
+        url: str(notification.url),
+        payload: str(JSON.stringify(notification.payload)),
+        state: str('pending'),
+        attempts: num(0),
+        next_attempt_at: num(nowMs),
+        livemode: bool(notification.payload.livemode),
+        created_at: str(at),
+      }),
+      ConditionExpression: 'attribute_not_exists(pk)',
+    },
+  };
 }

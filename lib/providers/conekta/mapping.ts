@@ -2,7 +2,12 @@
  * Conekta <-> Pagos mapping: requests we send, orders we read, statuses we understand.
  * Typed from Conekta's official OpenAPI spec (openapi.d.ts, generated).
  */
-import type { HostedCheckoutOrder, PaymentTag, ProviderOrder } from '../../payments/ports.js';
+import type {
+  CardChargeOrder,
+  HostedCheckoutOrder,
+  PaymentTag,
+  ProviderOrder,
+} from '../../payments/ports.js';
 import type { OrderSnapshot } from '../../payments/reconcile.js';
 import { PaymentStatus } from '../../payments/status.js';
 import type { components } from './openapi.js';
@@ -121,7 +126,49 @@ export function toProviderOrder(order: ConektaOrder): ProviderOrder {
     ...(checkout?.url && { checkoutUrl: checkout.url }),
     updatedAt: order.updated_at ?? order.created_at,
     ...(tag && { tag }),
+    ...chargeDetails(order),
     body: order,
+  };
+}
+
+/** Card charge ("Cargo único"): the order carries the charge with the browser-made token. */
+export function cardChargeRequest(order: CardChargeOrder): ConektaOrderRequest {
+  return {
+    currency: order.currency,
+    customer_info: order.customer,
+    line_items: [{ name: order.tag.referenceId, unit_price: order.amountCents, quantity: 1 }],
+    metadata: tagMetadata(order.tag),
+    charges: [{ amount: order.amountCents, payment_method: { type: 'card', token_id: order.tokenId } }],
+  };
+}
+
+/** Charge payment_method objects as Conekta names them -> the method Pagos records. */
+const PAYMENT_METHOD_OBJECTS: Record<string, string> = {
+  card_payment: 'card',
+  cash_payment: 'cash',
+  bank_transfer_payment: 'bank_transfer',
+};
+
+type ChargeDetails = Pick<ProviderOrder, 'paidAt' | 'paymentMethod' | 'card' | 'amountRefundedCents'>;
+
+/** What Pagos keeps of an order's charges: when, how, and for cards only brand and last4. */
+export function chargeDetails(order: Partial<ConektaOrder>): ChargeDetails {
+  const charges = order.charges?.data ?? [];
+  const charge = charges.find((c) => c.status === 'paid' || typeof c.paid_at === 'number') ?? charges[0];
+  const method = (charge?.payment_method ?? {}) as { object?: unknown; brand?: unknown; last4?: unknown };
+  const paymentMethod = typeof method.object === 'string' ? PAYMENT_METHOD_OBJECTS[method.object] : undefined;
+  const card =
+    paymentMethod === 'card'
+      ? {
+          ...(typeof method.brand === 'string' && { brand: method.brand }),
+          ...(typeof method.last4 === 'string' && { last4: method.last4 }),
+        }
+      : undefined;
+  return {
+    ...(typeof charge?.paid_at === 'number' && { paidAt: charge.paid_at }),
+    ...(paymentMethod && { paymentMethod }),
+    ...(card && { card }),
+    ...(typeof order.amount_refunded === 'number' && { amountRefundedCents: order.amount_refunded }),
   };
 }
 
@@ -152,13 +199,6 @@ export type ConektaOrderEventType = keyof typeof CONEKTA_ORDER_EVENTS;
 const isOrderEventType = (type: string): type is ConektaOrderEventType =>
   Object.hasOwn(CONEKTA_ORDER_EVENTS, type);
 
-/** Charge payment_method objects as Conekta names them -> the method Pagos records. */
-const PAYMENT_METHOD_OBJECTS: Record<string, string> = {
-  card_payment: 'card',
-  cash_payment: 'cash',
-  bank_transfer_payment: 'bank_transfer',
-};
-
 export type ConektaEventReading =
   | { kind: 'ping'; eventId: string }
   | { kind: 'ignored'; eventId: string; type: string }
@@ -188,9 +228,7 @@ export function readConektaEvent(event: unknown): ConektaEventReading {
   if (!eventId) return { kind: 'malformed', reason: 'The event has no id.' };
   const paymentStatus = typeof order.payment_status === 'string' ? order.payment_status : null;
   const status = paymentStatus === null ? CONEKTA_ORDER_EVENTS[type] : toPaymentStatus(paymentStatus);
-  const charge = order.charges?.data?.find((c) => c.status === 'paid') ?? order.charges?.data?.[0];
-  const methodObject = (charge?.payment_method as { object?: unknown } | undefined)?.object;
-  const paymentMethod = typeof methodObject === 'string' ? PAYMENT_METHOD_OBJECTS[methodObject] : undefined;
+  const details = chargeDetails(order);
   const updatedAt = Number(order.updated_at ?? order.created_at ?? 0);
   return {
     kind: 'order',
@@ -203,9 +241,9 @@ export function readConektaEvent(event: unknown): ConektaEventReading {
       providerStatus: paymentStatus,
       updatedAt: Number.isFinite(updatedAt) ? updatedAt : 0,
       livemode: order.livemode === true,
-      ...(typeof charge?.paid_at === 'number' && { paidAt: charge.paid_at }),
-      ...(paymentMethod && { paymentMethod }),
-      ...(typeof order.amount_refunded === 'number' && { amountRefundedCents: order.amount_refunded }),
+      ...(details.paidAt !== undefined && { paidAt: details.paidAt }),
+      ...(details.paymentMethod && { paymentMethod: details.paymentMethod }),
+      ...(details.amountRefundedCents !== undefined && { amountRefundedCents: details.amountRefundedCents }),
     },
   };
 }
