@@ -174,7 +174,9 @@ export function outboxPut(
         payload: str(JSON.stringify(notification.payload)),
         state: str('pending'),
         attempts: num(0),
-        next_attempt_at: num(nowMs),
+        // Sparse GSI notify-queue (lib/store/notifications.ts): due now, for the first attempt or the sweeper.
+        queue: str('due'),
+        queue_at: num(nowMs),
         livemode: bool(notification.payload.livemode),
         created_at: str(at),
       }),

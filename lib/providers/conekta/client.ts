@@ -82,7 +82,8 @@ export class ConektaClient {
 }
 
 function transportError(error: unknown, timeoutMs: number): ProviderError {
-  const name = error instanceof Error ? error.name : '';
+  // Read by name, not instanceof: the DOMException may come from another realm.
+  const name = String((error as { name?: unknown } | null)?.name ?? '');
   if (name === 'TimeoutError' || name === 'AbortError') {
     return new ProviderError(PROVIDER, 'timeout', `Conekta did not answer within ${timeoutMs} ms.`, {
       outcome: 'unknown',

@@ -1,0 +1,128 @@
+/**
+ * The service as tests drive it over HTTP: the real Lambda handlers served on 127.0.0.1, the
+ * Conekta sandbox (posting signed webhooks to our webhook route), and DynamoDB Local.
+ */
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { merchantFingerprint } from '../../lib/payments/fingerprints.js';
+import { DynamoLifecycleStore } from '../../lib/store/refunds.js';
+import {
+  type RunningSandbox,
+  type SandboxOptions,
+  startConektaSandbox,
+} from '../../local/conekta-sandbox/server.js';
+import { createTestTable, testDynamoClient } from './dynamodb.js';
+import { type LambdaHttpServer, type Routes, serveLambdas } from './lambda-http.js';
+
+export type PagosStack = {
+  api: LambdaHttpServer;
+  sandbox: RunningSandbox;
+  table: string;
+  client: DynamoDBClient;
+  store: DynamoLifecycleStore;
+  /** POST /pagos with a JSON body (or raw text and headers). */
+  pagos(body: unknown, init?: { headers?: Record<string, string>; raw?: string }): Promise<ApiAnswer>;
+  /** A sandbox control call, e.g. sandboxControl('POST', '/_sandbox/faults', { fail_next: 1 }). */
+  sandboxControl(method: string, path: string, body?: unknown): Promise<ApiAnswer>;
+  /** Orders the sandbox holds for this key, made for this reference. */
+  sandboxOrders(secret: string, referenceId: string): Promise<Array<Record<string, unknown>>>;
+  record(secret: string, referenceId: string): ReturnType<DynamoLifecycleStore['get']>;
+  stop(): Promise<void>;
+};
+
+export type ApiAnswer = { status: number; headers: Headers; json: any };
+
+const answer = async (response: Response): Promise<ApiAnswer> => {
+  const text = await response.text();
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = text;
+  }
+  return { status: response.status, headers: response.headers, json };
+};
+
+export async function startPagosStack(
+  name: string,
+  opts: { env?: Record<string, string>; sandbox?: SandboxOptions } = {},
+): Promise<PagosStack> {
+  const routes: Routes = {};
+  const api = await serveLambdas(routes);
+  const sandbox = await startConektaSandbox({
+    log: () => {},
+    env: {},
+    webhookRetryScheduleMs: [100, 200, 400, 800],
+    defaultWebhookUrls: [`${api.url}/webhooks/conekta`],
+    ...opts.sandbox,
+  });
+  const table = await createTestTable(name);
+  Object.assign(process.env, {
+    PAYMENTS_TABLE: table,
+    CONEKTA_API_URL: sandbox.url,
+    CONEKTA_WEBHOOK_PUBLIC_KEYS: sandbox.defaultWebhookPublicKeyPem,
+    PAGOS_LOCAL_MODE: 'true',
+    ...opts.env,
+  });
+  // Handlers read their configuration at import, like a Lambda cold start.
+  routes['POST /pagos'] = (await import('../../functions/pagos.js')).handler as never;
+  routes['POST /webhooks/conekta'] = (await import('../../functions/conekta-webhook.js')).handler as never;
+  const client = testDynamoClient();
+  const store = new DynamoLifecycleStore(client, table);
+
+  return {
+    api,
+    sandbox,
+    table,
+    client,
+    store,
+    async pagos(body, init = {}) {
+      const response = await fetch(`${api.url}/pagos`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...init.headers },
+        body: init.raw ?? JSON.stringify(body),
+      });
+      return answer(response);
+    },
+    async sandboxControl(method, path, body) {
+      const response = await fetch(`${sandbox.url}${path}`, {
+        method,
+        headers: body === undefined ? {} : { 'content-type': 'application/json' },
+        ...(body !== undefined && { body: JSON.stringify(body) }),
+      });
+      return answer(response);
+    },
+    async sandboxOrders(secret, referenceId) {
+      const url = new URL('/orders', sandbox.url);
+      url.searchParams.set('search', referenceId);
+      url.searchParams.set('limit', '250');
+      const response = await fetch(url, {
+        headers: { authorization: `Bearer ${secret}`, accept: 'application/vnd.conekta-v2.3.0+json' },
+      });
+      const list = (await response.json()) as { data?: Array<Record<string, unknown>> };
+      return (list.data ?? []).filter(
+        (o) => (o.metadata as Record<string, unknown> | undefined)?.reference_id === referenceId,
+      );
+    },
+    record: (secret, referenceId) => store.get(merchantFingerprint(secret), referenceId),
+    async stop() {
+      await api.stop();
+      await sandbox.stop();
+      client.destroy();
+    },
+  };
+}
+
+/** Polls until `check` returns a value, or fails with `what` after `ms`. */
+export async function eventually<T>(
+  what: string,
+  check: () => Promise<T | undefined>,
+  ms = 5000,
+): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`Timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
