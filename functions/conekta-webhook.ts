@@ -14,11 +14,12 @@ const config = readConfig();
 const logger = new Logger('pagos-webhooks', config.logLevel);
 const store = new DynamoReconcileStore(new DynamoDBClient({}), config.paymentsTable);
 
-let keys: readonly KeyObject[] | undefined;
-// Parsed on the first request that finds a key, then kept for the life of the instance.
+let keys: { setting: string | undefined; parsed: readonly KeyObject[] } | undefined;
+// Parsed on first use and again only when the setting changes.
 const publicKeys = () => {
-  if (!keys?.length) keys = parseWebhookPublicKeys(process.env.CONEKTA_WEBHOOK_PUBLIC_KEYS);
-  return keys;
+  const setting = process.env.CONEKTA_WEBHOOK_PUBLIC_KEYS;
+  if (keys?.setting !== setting) keys = { setting, parsed: parseWebhookPublicKeys(setting) };
+  return keys.parsed;
 };
 
 export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyResultV2>()

@@ -1,0 +1,25 @@
+/** Every minute (EventBridge): delivers due storefront notifications. Wiring only. */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import middy from '@middy/core';
+import type { Context, ScheduledEvent } from 'aws-lambda';
+import { readConfig } from '../lib/config.js';
+import { Logger } from '../lib/http/logger.js';
+import { readNotifyConfig } from '../lib/notify/config.js';
+import { type SweepReport, sweepNotifications } from '../lib/notify/sweeper.js';
+import { DynamoNotificationOutbox } from '../lib/store/notifications.js';
+
+const config = readConfig();
+const logger = new Logger('pagos-notifications', config.logLevel);
+const deps = {
+  outbox: new DynamoNotificationOutbox(new DynamoDBClient({}), config.paymentsTable),
+  config: readNotifyConfig(),
+  log: logger,
+};
+
+export const handler = middy<ScheduledEvent, SweepReport>().handler(async (_event, context: Context) => {
+  const report = await sweepNotifications(deps, {
+    deadlineAt: Date.now() + context.getRemainingTimeInMillis(),
+  });
+  if (report.due > 0) logger.info('notification sweep done', report);
+  return report;
+});
