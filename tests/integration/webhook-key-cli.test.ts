@@ -1,0 +1,37 @@
+/** npm run webhook-key against the sandbox: lists or creates the key and prints how to store it. */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { type RunningSandbox, startConektaSandbox } from '../../local/conekta-sandbox/server.js';
+
+const run = promisify(execFile);
+let sandbox: RunningSandbox;
+beforeAll(async () => {
+  sandbox = await startConektaSandbox({ log: () => {}, env: {} });
+});
+afterAll(() => sandbox.stop());
+
+const cli = (...args: string[]) =>
+  run('node_modules/.bin/tsx', ['scripts/webhook-key.ts', '--api', sandbox.url, ...args], {
+    env: { ...process.env, NODE_OPTIONS: '' },
+  });
+
+it('prints the account’s public key and the SSM command for the stage', async () => {
+  const { stdout } = await cli('--secret', 'key_cli_test', '--stage', 'prod');
+  expect(stdout).toContain(sandbox.defaultWebhookPublicKeyPem.trim().split('\n')[1]);
+  expect(stdout).toMatch(/aws ssm put-parameter .*--name \/pagos\/prod\/conekta-webhook-public-keys/);
+  expect(stdout).not.toContain('key_cli_test');
+});
+
+it('creates a new key with --create', async () => {
+  const { stdout } = await cli('--secret', 'key_cli_create', '--create');
+  expect(stdout).toMatch(/Created webhook key \w+/);
+  expect(stdout.match(/^-----BEGIN PUBLIC KEY-----$/gm)?.length).toBe(2);
+});
+
+it('refuses to run without a key, and reports Conekta’s refusal', async () => {
+  await expect(cli()).rejects.toMatchObject({ code: 2 });
+  await expect(cli('--secret', 'key_revoked')).rejects.toMatchObject({
+    code: 1,
+    stderr: expect.stringMatching(/Conekta refused/),
+  });
+});
