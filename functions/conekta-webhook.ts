@@ -18,7 +18,8 @@ let keys: { setting: string | undefined; parsed: readonly KeyObject[] } | undefi
 // Parsed on first use and again only when the setting changes.
 const publicKeys = () => {
   const setting = process.env.CONEKTA_WEBHOOK_PUBLIC_KEYS;
-  if (keys?.setting !== setting) keys = { setting, parsed: parseWebhookPublicKeys(setting) };
+  if (keys === undefined || keys.setting !== setting)
+    keys = { setting, parsed: parseWebhookPublicKeys(setting) };
   return keys.parsed;
 };
 

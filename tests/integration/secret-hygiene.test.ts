@@ -19,7 +19,12 @@ afterAll(() => stack.stop());
 it('no secret in any log line or stored item, whatever the flow', async () => {
   const secret = `key_hygiene_${randomUUID().replaceAll('-', '')}`;
   const token = 'tok_test_visa_4242';
-  const person = { first_name: 'andres', last_name: 'jaro', email: 'andres.secretcheck@example.com', phone: '5512345678' };
+  const person = {
+    first_name: 'andres',
+    last_name: 'jaro',
+    email: 'andres.secretcheck@example.com',
+    phone: '5512345678',
+  };
   const base = { provider: 'conekta', secret };
   const create = (reference: string, extra = {}) =>
     stack.pagos({
@@ -41,10 +46,26 @@ it('no secret in any log line or stored item, whatever the flow', async () => {
   await create('hy-3');
   await stack.sandboxControl('DELETE', '/_sandbox/faults');
   await create('hy-3');
-  await stack.pagos({ ...base, action: 'charge', reference_id: 'hy-4', amount: 10, token_id: token, ...person });
-  await stack.pagos({ ...base, action: 'charge', reference_id: 'hy-5', amount: 10, token_id: 'tok_test_card_declined', ...person });
+  await stack.pagos({
+    ...base,
+    action: 'charge',
+    reference_id: 'hy-4',
+    amount: 10,
+    token_id: token,
+    ...person,
+  });
+  await stack.pagos({
+    ...base,
+    action: 'charge',
+    reference_id: 'hy-5',
+    amount: 10,
+    token_id: 'tok_test_card_declined',
+    ...person,
+  });
   await stack.sandboxControl('POST', `/_sandbox/orders/${link.json.id}/pay_card`);
-  await eventually('the webhook', async () => ((await stack.record(secret, 'hy-1'))?.status === 'paid' ? true : undefined));
+  await eventually('the webhook', async () =>
+    (await stack.record(secret, 'hy-1'))?.status === 'paid' ? true : undefined,
+  );
   await stack.pagos({ ...base, action: 'status', reference_id: 'hy-1' });
   await stack.pagos({ ...base, action: 'refund', reference_id: 'hy-1', amount: 1 });
   await stack.pagos({ ...base, action: 'cancel', reference_id: 'hy-3' });

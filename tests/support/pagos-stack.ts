@@ -29,6 +29,7 @@ export type PagosStack = {
   stop(): Promise<void>;
 };
 
+// biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary JSON answers
 export type ApiAnswer = { status: number; headers: Headers; json: any };
 
 const answer = async (response: Response): Promise<ApiAnswer> => {
