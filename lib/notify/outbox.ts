@@ -56,8 +56,8 @@ export type AttemptOutcome = { next: 'delivered' } | { next: 'retry'; dueAt: num
 export type Page = { entries: OutboxEntry[]; cursor?: string };
 
 export interface NotificationOutbox {
-  /** Pending entries due at `now`, oldest first. May include entries claimed a moment ago. */
-  due(now: number, limit: number): Promise<OutboxEntry[]>;
+  /** Pending entries due at `now`, oldest first, a page at a time. May include entries claimed a moment ago. */
+  due(now: number, options?: { limit?: number; cursor?: string }): Promise<Page>;
   /** Takes the next attempt: attempts + 1 and a lease. The claimed entry, or undefined if someone else has it. */
   claim(claim: Claim): Promise<OutboxEntry | undefined>;
   /** Records the attempt made under `claimId`; false when that claim was lost (lease expired and re-claimed). */

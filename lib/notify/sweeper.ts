@@ -177,12 +177,14 @@ export async function deliverNotificationNow(deps: NotifierDeps, id: string): Pr
 export type SweepOptions = {
   /** Epoch ms by which the sweep must be done (the Lambda's remaining time). */
   deadlineAt?: number;
-  batchSize?: number;
-  maxBatches?: number;
+  pageSize?: number;
+  /** Due entries looked at in one sweep; the rest wait for the next. */
+  maxEntries?: number;
 };
 
 /**
- * Attempts every due entry, oldest first, with bounded concurrency per target and overall.
+ * Attempts the due entries (up to `maxEntries`, oldest first) with bounded concurrency per target
+ * and overall; what the deadline leaves unclaimed stays due for the next sweep.
  * Throws only when it cannot work at all (no signing secret, DynamoDB query failing): then the
  * Lambda's error metric shows it. A failing entry is logged and left for the next sweep.
  */
@@ -194,7 +196,8 @@ export async function sweepNotifications(
   const now = deps.now ?? Date.now;
   const started = now();
   const { config } = deps;
-  const batchSize = options.batchSize ?? 100;
+  const pageSize = options.pageSize ?? 100;
+  const maxEntries = options.maxEntries ?? 2000;
   const limiter = new TargetLimiter(config.concurrency, config.perTargetConcurrency);
   const report: SweepReport = { due: 0, ms: 0 };
   const count = (result: AttemptResult) => {
@@ -227,12 +230,25 @@ export async function sweepNotifications(
     }
   };
 
-  for (let batch = 0; batch < (options.maxBatches ?? 10) && !outOfTime(); batch += 1) {
-    const entries = await deps.outbox.due(now(), batchSize);
-    report.due += entries.length;
-    const results = await Promise.all(entries.map((e) => limiter.run(targetOf(e.url), () => attempt(e))));
-    results.forEach(count);
-    if (entries.length < batchSize) break;
+  // Every page goes to the limiter at once: entries of a slow target queue on its own slots, so
+  // other targets further down the index are not stuck behind it. One "now" for all pages, so
+  // an entry retried during this sweep waits for the next one.
+  const tasks: Promise<void>[] = [];
+  let cursor: string | undefined;
+  try {
+    do {
+      const page = await deps.outbox.due(started, {
+        limit: Math.min(pageSize, maxEntries - report.due),
+        ...(cursor && { cursor }),
+      });
+      report.due += page.entries.length;
+      for (const seen of page.entries)
+        tasks.push(limiter.run(targetOf(seen.url), () => attempt(seen)).then(count));
+      cursor = page.cursor;
+    } while (cursor && report.due < maxEntries && !outOfTime());
+  } finally {
+    // Attempts already started finish and are recorded even if a later page could not be read.
+    await Promise.all(tasks);
   }
   report.ms = now() - started;
   return report;

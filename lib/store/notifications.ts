@@ -43,7 +43,7 @@ export class DynamoNotificationOutbox implements NotificationOutbox {
     private readonly table: string,
   ) {}
 
-  async due(now: number, limit: number): Promise<OutboxEntry[]> {
+  async due(now: number, options: { limit?: number; cursor?: string } = {}): Promise<Page> {
     const out = await this.db.send(
       new QueryCommand({
         TableName: this.table,
@@ -51,10 +51,12 @@ export class DynamoNotificationOutbox implements NotificationOutbox {
         KeyConditionExpression: '#q = :due AND #qat <= :now',
         ExpressionAttributeNames: { '#q': 'queue', '#qat': 'queue_at' },
         ExpressionAttributeValues: { ':due': str(Queue.due), ':now': num(now) },
-        Limit: limit,
+        Limit: options.limit ?? 100,
+        ...(options.cursor && { ExclusiveStartKey: decodeCursor(options.cursor) }),
       }),
     );
-    return (out.Items ?? []).map(toEntry);
+    const entries = (out.Items ?? []).map(toEntry);
+    return out.LastEvaluatedKey ? { entries, cursor: encodeCursor(out.LastEvaluatedKey) } : { entries };
   }
 
   async claim(claim: Claim): Promise<OutboxEntry | undefined> {
