@@ -7,12 +7,21 @@ import { readConfig } from '../lib/config.js';
 import { handleConektaWebhook } from '../lib/http/conekta-webhook.js';
 import { Logger } from '../lib/http/logger.js';
 import { errorResponder } from '../lib/http/middlewares.js';
+import { readNotifyConfig } from '../lib/notify/config.js';
+import { createNotifier } from '../lib/notify/sweeper.js';
 import { parseWebhookPublicKeys } from '../lib/providers/conekta/webhook-signature.js';
+import { DynamoNotificationOutbox } from '../lib/store/notifications.js';
 import { DynamoReconcileStore } from '../lib/store/reconcile.js';
 
 const config = readConfig();
 const logger = new Logger('pagos-webhooks', config.logLevel);
-const store = new DynamoReconcileStore(new DynamoDBClient({}), config.paymentsTable);
+const db = new DynamoDBClient({});
+const store = new DynamoReconcileStore(db, config.paymentsTable);
+const notifier = createNotifier({
+  outbox: new DynamoNotificationOutbox(db, config.paymentsTable),
+  config: readNotifyConfig(),
+  log: logger,
+});
 
 let keys: { setting: string | undefined; parsed: readonly KeyObject[] } | undefined;
 // Parsed on first use and again only when the setting changes.
@@ -25,4 +34,6 @@ const publicKeys = () => {
 
 export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyResultV2>()
   .use(errorResponder(logger))
-  .handler((event) => handleConektaWebhook({ store, publicKeys, logger }, event));
+  .handler((event) =>
+    handleConektaWebhook({ store, publicKeys, logger, notifyNow: notifier.deliverNow }, event),
+  );

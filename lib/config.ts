@@ -6,6 +6,8 @@ export type PagosConfig = {
   create: { leaseMs: number; waitForInFlightMs: number; pollIntervalMs: number; defaultPhone: string };
   maxBodyBytes: number;
   logLevel: string;
+  /** `PAGOS_LOCAL_MODE=true`: the storefront may live on this machine (loopback notification URLs). */
+  localMode: boolean;
 };
 
 function integer(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -36,5 +38,6 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): PagosConfig {
     },
     maxBodyBytes: 16 * 1024,
     logLevel: env.LOG_LEVEL || 'info',
+    localMode: env.PAGOS_LOCAL_MODE === 'true',
   };
 }

@@ -4,8 +4,7 @@
  */
 import type { KeyObject } from 'node:crypto';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import type { ReconcileStore } from '../payments/reconcile.js';
-import { reconcilePayment } from '../payments/reconcile.js';
+import { notificationId, type ReconcileStore, reconcilePayment } from '../payments/reconcile.js';
 import { readConektaEvent } from '../providers/conekta/mapping.js';
 import { verifyConektaDigest, WebhookKeyConfigError } from '../providers/conekta/webhook-signature.js';
 import type { Logger } from './logger.js';
@@ -18,6 +17,8 @@ export type ConektaWebhookDeps = {
   /** The configured public keys; throws WebhookKeyConfigError when the setting is unusable. */
   publicKeys: () => readonly KeyObject[];
   logger: Logger;
+  /** One immediate delivery attempt of a queued storefront notification; never throws. */
+  notifyNow?: (notificationId: string) => Promise<unknown>;
 };
 
 const problem = (status: number, code: string, message: string): JsonResult =>
@@ -115,6 +116,8 @@ export async function handleConektaWebhook(
       return received('other_order');
     case 'applied':
       log.info('payment status moved', { reference_id: referenceId, from: outcome.from, to: outcome.to });
+      // After the commit: a slow storefront costs this answer at most the first-attempt timeout.
+      if (outcome.record.notificationUrl) await deps.notifyNow?.(notificationId(reading.tag, outcome.to));
       return received('applied');
     case 'unknown_status':
       log.warn('unknown Conekta payment_status stored raw', {

@@ -53,15 +53,29 @@ export function errorResponder(logger: Logger): Middleware {
 }
 
 /**
- * JSON reviver: numbers written with an exponent (`1e3`) are kept as their source text, so
- * validation refuses them instead of silently reading 1000. Needs JSON.parse source access
- * (Node 21+, the Lambda's Node 24); where absent, the parsed number is kept.
+ * Numbers written with an exponent (`1e3`) are rewritten as their source text before the JSON
+ * body parser runs, so validation refuses them instead of silently reading 1000. Needs
+ * JSON.parse source access (Node 21+, the Lambda's Node 24); elsewhere the body is untouched.
  */
-export function keepExponentNumbersAsText(
-  _key: string,
-  value: unknown,
-  context?: { source?: string },
-): unknown {
-  if (typeof value === 'number' && context?.source && /[eE]/.test(context.source)) return context.source;
-  return value;
+export function exponentNumbersAsText(): Middleware {
+  return {
+    before: (request) => {
+      const { body, isBase64Encoded } = request.event;
+      if (typeof body !== 'string' || isBase64Encoded || !/\d[eE]/.test(body)) return;
+      let found = false;
+      let rewritten: unknown;
+      try {
+        rewritten = JSON.parse(body, (_key: string, value: unknown, context?: { source?: string }) => {
+          if (typeof value === 'number' && context?.source && /[eE]/.test(context.source)) {
+            found = true;
+            return context.source;
+          }
+          return value;
+        });
+      } catch {
+        return; // not JSON: the body parser reports it
+      }
+      if (found) request.event.body = JSON.stringify(rewritten);
+    },
+  };
 }

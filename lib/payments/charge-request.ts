@@ -1,6 +1,6 @@
 /** The `charge` action's request: a single card charge with a Conekta token, never card data. */
 import { CURRENCIES, type Currency, ENVELOPE_FIELDS } from './create-request.js';
-import { FieldReader, type JsonObject } from './fields.js';
+import { allowAnyUrl, FieldReader, type JsonObject, type NotificationUrlPolicy } from './fields.js';
 
 const CHARGE_FIELDS = [
   ...ENVELOPE_FIELDS,
@@ -26,7 +26,10 @@ export type ChargeCardRequest = {
   notificationUrl: string | undefined;
 };
 
-export function parseChargeCardRequest(body: JsonObject): { secret: string; request: ChargeCardRequest } {
+export function parseChargeCardRequest(
+  body: JsonObject,
+  urlPolicy: NotificationUrlPolicy = allowAnyUrl,
+): { secret: string; request: ChargeCardRequest } {
   const fields = new FieldReader(body);
   fields.rejectUnknown(CHARGE_FIELDS);
   const secret = fields.secret('secret');
@@ -44,7 +47,7 @@ export function parseChargeCardRequest(body: JsonObject): { secret: string; requ
   const email = fields.email('email', { required: true });
   const phone = fields.phone('phone');
   const currency = fields.oneOf('currency', CURRENCIES, 'MXN');
-  const notificationUrl = fields.httpUrl('notification_url', { required: false });
+  const notificationUrl = fields.notificationUrl('notification_url', { required: false, policy: urlPolicy });
   fields.throwIfInvalid();
   return {
     secret: secret!,

@@ -1,5 +1,5 @@
 /** The `create` action's request: read, checked and normalized in one pass. */
-import { FieldReader, type JsonObject } from './fields.js';
+import { allowAnyUrl, FieldReader, type JsonObject, type NotificationUrlPolicy } from './fields.js';
 
 export const PaymentMethod = { card: 'card', cash: 'cash', bankTransfer: 'bank_transfer' } as const;
 export type PaymentMethod = (typeof PaymentMethod)[keyof typeof PaymentMethod];
@@ -42,7 +42,10 @@ export type CreatePaymentLinkRequest = {
 };
 
 /** Reads a `create` body; throws ValidationError listing every bad field. */
-export function parseCreatePaymentLinkRequest(body: JsonObject): {
+export function parseCreatePaymentLinkRequest(
+  body: JsonObject,
+  urlPolicy: NotificationUrlPolicy = allowAnyUrl,
+): {
   secret: string;
   request: CreatePaymentLinkRequest;
 } {
@@ -53,7 +56,7 @@ export function parseCreatePaymentLinkRequest(body: JsonObject): {
   const referenceId = fields.string('reference_id', { required: true, min: 3, max: 249 });
   const amountCents = fields.centavos('amount', { required: true });
   const returnUrl = fields.httpUrl('return_url', { required: true });
-  const notificationUrl = fields.httpUrl('notification_url', { required: true });
+  const notificationUrl = fields.notificationUrl('notification_url', { required: true, policy: urlPolicy });
   const firstName = fields.string('first_name', { required: true, max: 100 });
   const lastName = fields.string('last_name', { required: true, max: 100 });
   const email = fields.email('email', { required: true });

@@ -7,6 +7,10 @@ import { pesosToCentavos } from './money.js';
 
 export type JsonObject = Record<string, unknown>;
 
+/** Says what is wrong with a notification URL Pagos would have to call, or undefined when it is fine. */
+export type NotificationUrlPolicy = (url: string) => string | undefined;
+export const allowAnyUrl: NotificationUrlPolicy = () => undefined;
+
 export function isJsonObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -70,6 +74,17 @@ export class FieldReader {
     const digits = value.replace(/[\s()-]/g, '');
     if (!PHONE_PATTERN.test(digits)) return this.fail(field, 'must be a phone number of 8 to 15 digits');
     return digits;
+  }
+
+  /** An http(s) URL that Pagos will POST to: also checked against the policy (public addresses only). */
+  notificationUrl(
+    field: string,
+    opts: { required: boolean; policy: NotificationUrlPolicy },
+  ): string | undefined {
+    const value = this.httpUrl(field, opts);
+    if (value === undefined) return undefined;
+    const problem = opts.policy(value);
+    return problem ? this.fail(field, problem) : value;
   }
 
   httpUrl(field: string, opts: { required: boolean }): string | undefined {

@@ -4,6 +4,7 @@ import { parseChargeCardRequest } from './charge-request.js';
 import { type CreatePaymentLinkConfig, createPaymentLink } from './create-payment-link.js';
 import { parseCreatePaymentLinkRequest } from './create-request.js';
 import { ErrorCode, PagosError } from './errors.js';
+import type { NotificationUrlPolicy } from './fields.js';
 import { isJsonObject, refuseRawCardData } from './fields.js';
 import { cancelPayment, type LifecycleStore, paymentStatus, refundPayment } from './payment-lifecycle.js';
 import type { PaymentProvider, PaymentStore } from './ports.js';
@@ -18,6 +19,8 @@ export type PagosServices = {
   store: LifecycleStore & PaymentStore;
   create: CreatePaymentLinkConfig;
   refundLockMs: number;
+  /** Refuses notification URLs that must never be called (SSRF); the problem, or undefined. */
+  urlPolicy: NotificationUrlPolicy;
 };
 
 export type PagosOutcome = {
@@ -26,6 +29,8 @@ export type PagosOutcome = {
   orderId?: string;
   replayed?: boolean;
   body: unknown;
+  /** An outbox entry this request queued: worth one delivery attempt right away. */
+  notification?: string | undefined;
 };
 
 const isAction = (value: unknown): value is PagosAction => SUPPORTED_ACTIONS.includes(value as PagosAction);
@@ -59,7 +64,7 @@ export async function handlePagosRequest(services: PagosServices, body: unknown)
   const lifecycle = { provider, store: services.store, refundLockMs: services.refundLockMs };
   switch (action) {
     case 'create': {
-      const { secret, request } = parseCreatePaymentLinkRequest(body);
+      const { secret, request } = parseCreatePaymentLinkRequest(body, services.urlPolicy);
       const result = await createPaymentLink(once, secret, request);
       return {
         action,
@@ -70,7 +75,7 @@ export async function handlePagosRequest(services: PagosServices, body: unknown)
       };
     }
     case 'charge': {
-      const { secret, request } = parseChargeCardRequest(body);
+      const { secret, request } = parseChargeCardRequest(body, services.urlPolicy);
       const result = await chargeCard(once, secret, request);
       return {
         action,
@@ -92,11 +97,11 @@ export async function handlePagosRequest(services: PagosServices, body: unknown)
     }
     case 'refund': {
       const request = parseRefundRequest(body);
-      return { action, referenceId: request.referenceId, body: await refundPayment(lifecycle, request) };
+      return { action, referenceId: request.referenceId, ...(await refundPayment(lifecycle, request)) };
     }
     case 'cancel': {
       const ref = parsePaymentReference(body);
-      return { action, referenceId: ref.referenceId, body: await cancelPayment(lifecycle, ref) };
+      return { action, referenceId: ref.referenceId, ...(await cancelPayment(lifecycle, ref)) };
     }
   }
 }

@@ -8,7 +8,14 @@ import { merchantFingerprint } from './fingerprints.js';
 import { centavosToPesos } from './money.js';
 import type { PaymentProvider, PaymentRecord, PaymentTag, ProviderOrder } from './ports.js';
 import { ProviderError, providerErrorToPagosError } from './provider-errors.js';
-import { buildNotification, type ReconcileStore, reconcilePayment, snapshotOf } from './reconcile.js';
+import {
+  buildNotification,
+  notificationId,
+  type ReconcileOutcome,
+  type ReconcileStore,
+  reconcilePayment,
+  snapshotOf,
+} from './reconcile.js';
 import type { PaymentReference, RefundRequest } from './refund-request.js';
 import { PaymentStatus } from './status.js';
 
@@ -100,8 +107,13 @@ export async function paymentStatus(deps: LifecycleDeps, ref: PaymentReference) 
   return {
     payment: paymentView(current ?? record),
     order: order.body,
-    changed: outcome.result === 'applied',
+    notification: queuedBy(outcome, tag, record),
   };
+}
+
+/** The outbox entry a status change queued, for an immediate delivery attempt. */
+function queuedBy(outcome: ReconcileOutcome, tag: PaymentTag, record: PaymentRecord): string | undefined {
+  return outcome.result === 'applied' && record.notificationUrl ? notificationId(tag, outcome.to) : undefined;
 }
 
 const NOT_CANCELABLE: readonly string[] = [
@@ -125,12 +137,12 @@ export async function cancelPayment(deps: LifecycleDeps, ref: PaymentReference) 
     record.status === PaymentStatus.canceled
       ? await callProvider(() => deps.provider.getOrder(credentials, orderId))
       : await callProvider(() => deps.provider.cancelOrder(credentials, orderId));
-  await reconcilePayment(deps.store, tag, snapshotOf(order), {
+  const outcome = await reconcilePayment(deps.store, tag, snapshotOf(order), {
     name: 'cancel',
     known: record,
     ...(deps.now && { now: deps.now }),
   });
-  return order.body;
+  return { body: order.body, notification: queuedBy(outcome, tag, record) };
 }
 
 const REFUNDABLE: readonly string[] = [PaymentStatus.paid, PaymentStatus.partiallyRefunded];
@@ -147,7 +159,7 @@ export async function refundPayment(deps: LifecycleDeps, request: RefundRequest)
   const { tag, record, credentials, orderId } = await findPayment(deps, request);
   const key = refundKey(request);
   if (record.refundKeys?.includes(key)) {
-    return (await callProvider(() => deps.provider.getOrder(credentials, orderId))).body;
+    return { body: (await callProvider(() => deps.provider.getOrder(credentials, orderId))).body };
   }
   if (!REFUNDABLE.includes(record.status)) {
     throw new PagosError(
@@ -170,7 +182,7 @@ export async function refundPayment(deps: LifecycleDeps, request: RefundRequest)
   if (!(await deps.store.lockRefund(tag, key, now() + deps.refundLockMs, now()))) {
     const current = await deps.store.get(tag.merchant, tag.referenceId);
     if (current?.refundKeys?.includes(key)) {
-      return (await callProvider(() => deps.provider.getOrder(credentials, orderId))).body;
+      return { body: (await callProvider(() => deps.provider.getOrder(credentials, orderId))).body };
     }
     throw new PagosError(
       409,
@@ -217,5 +229,6 @@ export async function refundPayment(deps: LifecycleDeps, request: RefundRequest)
         notification: { payload: buildNotification(record, to, at), url: record.notificationUrl },
       }),
   });
-  return order.body;
+  const moved = to !== record.status && record.notificationUrl;
+  return { body: order.body, notification: moved ? notificationId(tag, to) : undefined };
 }

@@ -1,0 +1,347 @@
+// `npm start`: the whole service on this machine. DynamoDB Local (in memory) + tables from serverless.yml,
+// the Conekta sandbox posting signed webhooks to the local webhook route, and the API via serverless-offline.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type LocalSweeper, startLocalSweeper } from '../lib/notify/local.js';
+import { type DynamoDbLocal, freePort, JavaRequiredError, startDynamoDbLocal } from './dynamodb-local.js';
+import { createTables } from './tables.js';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const READY_TIMEOUT_MS = 120_000;
+const STOP_GRACE_MS = 5_000;
+
+const DEMO_BODY = {
+  provider: 'conekta',
+  action: 'create',
+  secret: 'key_test_local',
+  reference_id: 'demo-1',
+  amount: 1000,
+  return_url: 'http://localhost:8080',
+  notification_url: 'http://localhost:8080/notify',
+  first_name: 'andres',
+  last_name: 'jaro',
+  email: 'andres@example.com',
+};
+
+type Config = {
+  httpPort: number;
+  lambdaPort: number | undefined;
+  dynamoPort: number;
+  sandboxPort: number;
+  paymentsTable: string;
+  region: string;
+  externalConektaUrl: string | undefined;
+};
+
+type Sandbox = { url: string; defaultWebhookPublicKeyPem: string; stop(): Promise<void> };
+
+/** Everything started so far, so any failure or signal can take all of it down. */
+const running: { offline?: ChildProcess; sandbox?: Sandbox; dynamo?: DynamoDbLocal; sweeper?: LocalSweeper } =
+  {};
+let stopping: Promise<never> | undefined;
+
+const say = (msg: string) => console.log(`[pagos] ${msg}`);
+
+function readConfig(env: NodeJS.ProcessEnv): Config {
+  const httpPort = intEnv(env, 'PORT', 3000);
+  const sandboxPort = intEnv(env, 'CONEKTA_SANDBOX_PORT', 4010);
+  return {
+    httpPort,
+    lambdaPort: env.LAMBDA_PORT ? intEnv(env, 'LAMBDA_PORT', 0) : undefined,
+    dynamoPort: intEnv(env, 'DYNAMODB_PORT', 8000),
+    sandboxPort,
+    paymentsTable: env.PAYMENTS_TABLE || 'pagos-local-payments',
+    region: env.AWS_REGION || 'us-east-1',
+    externalConektaUrl: externalConekta(env.CONEKTA_API_URL, sandboxPort),
+  };
+}
+
+function intEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0 || value > 65_535)
+    throw new Error(`${name} must be a port number`);
+  return value;
+}
+
+/** CONEKTA_API_URL set to anything but the local sandbox means: use that Conekta, start no sandbox. */
+function externalConekta(url: string | undefined, sandboxPort: number): string | undefined {
+  if (!url) return undefined;
+  const u = new URL(url);
+  const local = ['localhost', '127.0.0.1', '[::1]'].includes(u.hostname);
+  return local && Number(u.port) === sandboxPort ? undefined : url;
+}
+
+async function main(): Promise<void> {
+  installSignalHandlers();
+  // The AWS SDK's Node-version notice (for createTables here) is noise for a local run.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  const config = readConfig(process.env);
+  await assertPortFree(config.httpPort, 'PORT');
+  const lambdaPort = await pickLambdaPort(config);
+  const dynamo = await startDynamo(config.dynamoPort);
+  await createTables(
+    dynamo.endpoint,
+    { paymentsTable: config.paymentsTable },
+    { log: (m) => say(`table ${m}`) },
+  );
+  const conekta = await startConekta(config);
+  const secret = process.env.NOTIFICATION_SIGNING_SECRET || randomBytes(32).toString('hex');
+  const env = offlineEnv(config, lambdaPort, dynamo.endpoint, conekta, secret);
+  const offline = startOffline(config.httpPort, lambdaPort, env);
+  await Promise.race([
+    waitForApi(config.httpPort),
+    rejectOnExit(offline, 'serverless offline'),
+    rejectOnBuildFailure(offline),
+  ]);
+  // The notification sweeper Lambda's job, every 2 s instead of every minute.
+  running.sweeper = startLocalSweeper({ intervalMs: 2000, env });
+  printReady(
+    config,
+    dynamo,
+    conekta.url,
+    secret !== process.env.NOTIFICATION_SIGNING_SECRET ? secret : undefined,
+  );
+}
+
+async function pickLambdaPort(config: Config): Promise<number> {
+  if (config.lambdaPort !== undefined) {
+    await assertPortFree(config.lambdaPort, 'LAMBDA_PORT');
+    return config.lambdaPort;
+  }
+  const preferred = config.httpPort + 2; // serverless-offline's usual layout (3000 -> 3002)
+  return (await isPortFree(preferred)) ? preferred : freePort();
+}
+
+async function startDynamo(port: number): Promise<DynamoDbLocal> {
+  const t0 = performance.now();
+  // Own process group: a terminal Ctrl-C reaches only this supervisor, which then stops it in order.
+  const dynamo = await startDynamoDbLocal({ port, detached: true });
+  running.dynamo = dynamo;
+  void dynamo.exited.then(({ code, signal }) => childDied('DynamoDB Local', code ?? signal));
+  say(`DynamoDB Local (in memory) at ${dynamo.endpoint} in ${seconds(t0)}`);
+  return dynamo;
+}
+
+type Conekta = { url: string; publicKeys: string };
+
+async function startConekta(config: Config): Promise<Conekta> {
+  const existingKeys = process.env.CONEKTA_WEBHOOK_PUBLIC_KEYS ?? '';
+  if (config.externalConektaUrl) {
+    say(`using Conekta at ${config.externalConektaUrl} (CONEKTA_API_URL); no sandbox started`);
+    return { url: config.externalConektaUrl, publicKeys: existingKeys };
+  }
+  const port = config.sandboxPort || (await freePort());
+  // Loaded only when needed, so pointing at the real Conekta does not depend on the sandbox.
+  const { startConektaSandbox } = await import('./conekta-sandbox/server.js');
+  const sandbox = await startConektaSandbox({
+    port,
+    publicUrl: `http://localhost:${port}`,
+    defaultWebhookUrls: [`http://localhost:${config.httpPort}/webhooks/conekta`],
+    log: (msg: string) => console.log(`[conekta-sandbox] ${msg}`),
+  });
+  running.sandbox = sandbox;
+  say(`Conekta sandbox at ${sandbox.url}`);
+  // PEM blocks delimit themselves, so keys already configured simply come first.
+  const publicKeys = [existingKeys.trim(), sandbox.defaultWebhookPublicKeyPem.trim()]
+    .filter(Boolean)
+    .join('\n');
+  return { url: sandbox.url, publicKeys };
+}
+
+function offlineEnv(
+  config: Config,
+  lambdaPort: number,
+  dynamoEndpoint: string,
+  conekta: Conekta,
+  secret: string,
+): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    // Only AWS_* reach handlers from the shell; the rest resolve through ${env:...} in serverless.yml.
+    AWS_ENDPOINT_URL_DYNAMODB: dynamoEndpoint,
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_REGION: config.region,
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    PAYMENTS_TABLE: config.paymentsTable,
+    CONEKTA_API_URL: conekta.url,
+    CONEKTA_WEBHOOK_PUBLIC_KEYS: conekta.publicKeys,
+    NOTIFICATION_SIGNING_SECRET: secret,
+    PAGOS_LOCAL_MODE: 'true',
+    // Its own build folder, so `npm test` (serverless package) never pulls the bundles from under it.
+    PAGOS_ESBUILD_WORK_FOLDER: '.esbuild-local',
+    PORT: String(config.httpPort),
+    LAMBDA_PORT: String(lambdaPort),
+  };
+  // Real credentials must never be picked up by a local run.
+  delete env.AWS_SESSION_TOKEN;
+  delete env.AWS_PROFILE;
+  return env;
+}
+
+function startOffline(httpPort: number, lambdaPort: number, env: NodeJS.ProcessEnv): ChildProcess {
+  const bin = join(ROOT, 'node_modules', '.bin', 'serverless');
+  const args = ['offline', 'start', '--httpPort', String(httpPort), '--lambdaPort', String(lambdaPort)];
+  // detached: its own process group (node + esbuild + workers), killed as a whole with kill(-pgid).
+  // Piped (not inherited) so start-up can spot a failed build; colours kept when we write to a terminal.
+  if (process.stdout.isTTY) env.FORCE_COLOR ??= '1';
+  const child = spawn(bin, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  child.stdout?.pipe(process.stdout);
+  child.stderr?.pipe(process.stderr);
+  running.offline = child;
+  child.once('exit', (code, signal) => childDied('serverless offline', code ?? signal));
+  return child;
+}
+
+/** Any HTTP answer from POST /pagos means the route and the handler's worker are up. */
+async function waitForApi(port: number): Promise<void> {
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(`http://localhost:${port}/pagos`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{}',
+        signal: AbortSignal.timeout(15_000),
+      });
+      await res.arrayBuffer();
+      return;
+    } catch {
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+  throw new Error(
+    `the API did not answer on http://localhost:${port}/pagos within ${READY_TIMEOUT_MS / 1000} s`,
+  );
+}
+
+function rejectOnExit(child: ChildProcess, name: string): Promise<never> {
+  return new Promise((_, reject) => {
+    child.once('exit', (code, signal) =>
+      reject(new Error(`${name} exited during start-up (${code ?? signal})`)),
+    );
+  });
+}
+
+/** serverless-esbuild reports a broken handler and then keeps running; fail fast instead of timing out. */
+function rejectOnBuildFailure(child: ChildProcess): Promise<never> {
+  return new Promise((_, reject) => {
+    const onData = (chunk: Buffer) => {
+      if (/Build failed with|\[ERROR\]/.test(chunk.toString('utf8'))) {
+        reject(new Error('serverless offline could not build the handlers (see the error above)'));
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+  });
+}
+
+function printReady(
+  config: Config,
+  dynamo: DynamoDbLocal,
+  conektaUrl: string,
+  generatedSecret?: string,
+): void {
+  const api = `http://localhost:${config.httpPort}`;
+  // performance.now() counts from this process's start.
+  console.log(`Pagos API ready at ${api} (started in ${seconds(0)})`);
+  console.log(
+    `  try:  curl -sS -X POST ${api}/pagos -H 'content-type: application/json' -d '${JSON.stringify(DEMO_BODY)}'`,
+  );
+  const sandboxNote = config.externalConektaUrl
+    ? ''
+    : ` (sandbox; signed webhooks -> ${api}/webhooks/conekta)`;
+  console.log(`  Conekta: ${conektaUrl}${sandboxNote}`);
+  console.log(`  DynamoDB Local: ${dynamo.endpoint} (table ${config.paymentsTable}, in memory)`);
+  if (generatedSecret) {
+    console.log(
+      `  NOTIFICATION_SIGNING_SECRET=${generatedSecret} (generated for this run; set it to keep one)`,
+    );
+  }
+  console.log('  Ctrl-C stops everything.');
+}
+
+function childDied(name: string, how: number | string | null): void {
+  if (stopping) return;
+  console.error(`[pagos] ${name} exited unexpectedly (${how}); stopping everything`);
+  void shutdown(1);
+}
+
+function installSignalHandlers(): void {
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.on(sig, () => {
+      if (stopping) return forceKill(); // a second Ctrl-C: do not wait any longer
+      say(`${sig}: stopping`);
+      void shutdown(0);
+    });
+  }
+  // Last resort if this process dies some other way: no orphaned process group.
+  process.once('exit', forceKill);
+}
+
+/** Idempotent: the first caller's exit code wins. */
+function shutdown(code: number): Promise<never> {
+  stopping ??= stopAll(code);
+  return stopping;
+}
+
+async function stopAll(code: number): Promise<never> {
+  await stopOffline();
+  await running.sweeper?.stop().catch((err) => console.error('[pagos] sweeper stop:', err));
+  await running.sandbox?.stop().catch((err) => console.error('[pagos] sandbox stop:', err));
+  await running.dynamo?.stop().catch((err) => console.error('[pagos] DynamoDB Local stop:', err));
+  process.exit(code);
+}
+
+async function stopOffline(): Promise<void> {
+  const child = running.offline;
+  if (!child?.pid || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  killGroup(child, 'SIGTERM');
+  const timer = setTimeout(() => killGroup(child, 'SIGKILL'), STOP_GRACE_MS);
+  await exited;
+  clearTimeout(timer);
+  killGroup(child, 'SIGKILL'); // the leader is gone; take any straggler in its group with it
+}
+
+function forceKill(): void {
+  if (running.offline) killGroup(running.offline, 'SIGKILL');
+}
+
+function killGroup(child: ChildProcess, sig: NodeJS.Signals): void {
+  if (!child.pid) return;
+  try {
+    process.kill(-child.pid, sig);
+  } catch {
+    // group already empty
+  }
+}
+
+function isPortFree(port: number): Promise<boolean> {
+  return new Promise((resolvePort) => {
+    const server = createServer();
+    server.once('error', () => resolvePort(false));
+    server.listen(port, () => server.close(() => resolvePort(true)));
+  });
+}
+
+async function assertPortFree(port: number, name: string): Promise<void> {
+  if (port !== 0 && !(await isPortFree(port))) {
+    throw new Error(`port ${port} is already in use; set ${name} to another port`);
+  }
+}
+
+function seconds(since: number): string {
+  return `${((performance.now() - since) / 1000).toFixed(1)} s`;
+}
+
+main().catch((err: unknown) => {
+  if (err instanceof JavaRequiredError) console.error(`[pagos] ${err.message}`);
+  else console.error('[pagos] start failed:', err instanceof Error ? err.message : err);
+  void shutdown(1);
+});
