@@ -1,7 +1,8 @@
 /** @type {import('jest').Config} */
 export default {
   testEnvironment: 'node',
-  testMatch: ['<rootDir>/tests/{unit,integration}/**/*.test.ts'],
+  // e2e/http drives `npm start` over HTTP; the browser journeys run separately (npm run test:browser).
+  testMatch: ['<rootDir>/tests/{unit,integration,e2e/http}/**/*.test.ts'],
   extensionsToTreatAsEsm: ['.ts'],
   transform: {
     '^.+\\.ts$': [

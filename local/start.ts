@@ -174,7 +174,7 @@ function offlineEnv(
     NOTIFICATION_SIGNING_SECRET: secret,
     PAGOS_LOCAL_MODE: 'true',
     // Its own build folder, so `npm test` (serverless package) never pulls the bundles from under it.
-    PAGOS_ESBUILD_WORK_FOLDER: '.esbuild-local',
+    PAGOS_ESBUILD_WORK_FOLDER: process.env.PAGOS_ESBUILD_WORK_FOLDER ?? '.esbuild-local',
     PORT: String(config.httpPort),
     LAMBDA_PORT: String(lambdaPort),
   };
