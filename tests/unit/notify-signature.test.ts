@@ -1,6 +1,6 @@
 /**
- * Pagos-Signature: what Pagos sends is what the storefront snippet in docs/notifications.md
- * accepts, and that page shows exactly the tested code.
+ * Pagos-Signature: what Pagos sends is what the storefront snippet accepts, and the README and
+ * docs/notifications.md show exactly the tested code.
  */
 import { readFileSync } from 'node:fs';
 import { signatureHeader } from '../../lib/notify/signature.js';
@@ -13,7 +13,7 @@ type Verify = (
 ) => boolean;
 
 const SNIPPET = new URL('../../docs/verify-pagos-signature.mjs', import.meta.url);
-const DOC = new URL('../../docs/notifications.md', import.meta.url);
+const DOCS = ['../../docs/notifications.md', '../../README.md'].map((path) => new URL(path, import.meta.url));
 let verify: Verify;
 
 beforeAll(async () => {
@@ -27,10 +27,10 @@ const body = JSON.stringify({ id: 'ntf_1', type: 'payment.paid', amount: '1000.0
 const now = 1_763_700_000_000;
 
 describe('the documented verify snippet', () => {
-  it('is shown verbatim in docs/notifications.md', () => {
-    const doc = readFileSync(DOC, 'utf8');
+  it.each(DOCS.map((doc) => [doc.pathname.split('/').pop(), doc]))('is shown verbatim in %s', (_name, doc) => {
+    const text = readFileSync(doc as URL, 'utf8');
     const shown = /<!-- verify-snippet:start -->\n```js\n([\s\S]*?)```\n<!-- verify-snippet:end -->/.exec(
-      doc,
+      text,
     )?.[1];
     expect(shown).toBe(readFileSync(SNIPPET, 'utf8'));
   });
