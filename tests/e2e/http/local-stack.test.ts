@@ -28,7 +28,7 @@ beforeAll(async () => {
   dynamoPort = ddbPort;
   api = `http://localhost:${port}`;
   sandbox = `http://localhost:${sandboxPort}`;
-  const env = { ...process.env, NODE_OPTIONS: '', LOG_LEVEL: 'info' };
+  const env: NodeJS.ProcessEnv = { ...process.env, NODE_OPTIONS: '', LOG_LEVEL: 'info' };
   delete env.AWS_ENDPOINT_URL_DYNAMODB; // npm start runs its own DynamoDB Local
   delete env.CONEKTA_API_URL;
   delete env.PAYMENTS_TABLE;
