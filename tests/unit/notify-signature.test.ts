@@ -27,13 +27,16 @@ const body = JSON.stringify({ id: 'ntf_1', type: 'payment.paid', amount: '1000.0
 const now = 1_763_700_000_000;
 
 describe('the documented verify snippet', () => {
-  it.each(DOCS.map((doc) => [doc.pathname.split('/').pop(), doc]))('is shown verbatim in %s', (_name, doc) => {
-    const text = readFileSync(doc as URL, 'utf8');
-    const shown = /<!-- verify-snippet:start -->\n```js\n([\s\S]*?)```\n<!-- verify-snippet:end -->/.exec(
-      text,
-    )?.[1];
-    expect(shown).toBe(readFileSync(SNIPPET, 'utf8'));
-  });
+  it.each(DOCS.map((doc) => [doc.pathname.split('/').pop(), doc]))(
+    'is shown verbatim in %s',
+    (_name, doc) => {
+      const text = readFileSync(doc as URL, 'utf8');
+      const shown = /<!-- verify-snippet:start -->\n```js\n([\s\S]*?)```\n<!-- verify-snippet:end -->/.exec(
+        text,
+      )?.[1];
+      expect(shown).toBe(readFileSync(SNIPPET, 'utf8'));
+    },
+  );
 
   it('accepts what Pagos signs, as string or Buffer', () => {
     const header = signatureHeader(body, secret, now);

@@ -24,7 +24,12 @@ let sandbox: string;
 let dynamoPort: number;
 
 beforeAll(async () => {
-  const [port, sandboxPort, ddbPort, lambdaPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+  const [port, sandboxPort, ddbPort, lambdaPort] = await Promise.all([
+    freePort(),
+    freePort(),
+    freePort(),
+    freePort(),
+  ]);
   dynamoPort = ddbPort;
   api = `http://localhost:${port}`;
   sandbox = `http://localhost:${sandboxPort}`;
@@ -124,7 +129,8 @@ it('follows a payment made on the sandbox through the webhook route', async () =
       data: Array<{ status: number | null }>;
     };
     if (log.data.some((d) => d.status === 200)) break;
-    if (Date.now() > deadline) throw new Error(`no accepted order.paid delivery: ${JSON.stringify(log.data)}`);
+    if (Date.now() > deadline)
+      throw new Error(`no accepted order.paid delivery: ${JSON.stringify(log.data)}`);
     await new Promise((r) => setTimeout(r, 100));
   }
   // ...then the record says paid, and it was the webhook that moved it.
