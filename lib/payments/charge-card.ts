@@ -2,6 +2,7 @@
 import type { ChargeCardRequest } from './charge-request.js';
 import type { CreatePaymentLinkDeps } from './create-payment-link.js';
 import { createExactlyOnce, type OnceResult } from './exactly-once.js';
+import { customerOf } from './fields.js';
 import { idempotencyKey, merchantFingerprint, requestHash } from './fingerprints.js';
 
 export async function chargeCard(
@@ -26,11 +27,7 @@ export async function chargeCard(
         tag,
         amountCents: request.amountCents,
         currency: request.currency,
-        customer: {
-          name: `${request.firstName} ${request.lastName}`,
-          email: request.email,
-          phone: request.phone ?? deps.config.defaultPhone,
-        },
+        customer: customerOf(request, deps.config.defaultPhone),
         tokenId: request.tokenId,
         idempotencyKey: idempotencyKey(tag.merchant, tag.referenceId),
       }),

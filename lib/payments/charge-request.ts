@@ -1,6 +1,12 @@
 /** The `charge` action's request: a single card charge with a Conekta token, never card data. */
 import { CURRENCIES, type Currency, ENVELOPE_FIELDS } from './create-request.js';
-import { allowAnyUrl, FieldReader, type JsonObject, type NotificationUrlPolicy } from './fields.js';
+import {
+  allowAnyUrl,
+  type Buyer,
+  FieldReader,
+  type JsonObject,
+  type NotificationUrlPolicy,
+} from './fields.js';
 
 const CHARGE_FIELDS = [
   ...ENVELOPE_FIELDS,
@@ -14,15 +20,11 @@ const CHARGE_FIELDS = [
   'notification_url',
 ] as const;
 
-export type ChargeCardRequest = {
+export type ChargeCardRequest = Buyer & {
   referenceId: string;
   amountCents: number;
   currency: Currency;
   tokenId: string;
-  firstName: string;
-  lastName: string;
-  email: string;
-  phone: string | undefined;
   notificationUrl: string | undefined;
 };
 
@@ -42,10 +44,7 @@ export function parseChargeCardRequest(
       "must be a Conekta card token (tok_...), made in the browser by Conekta's tokenizer",
     );
   }
-  const firstName = fields.string('first_name', { required: true, max: 100 });
-  const lastName = fields.string('last_name', { required: true, max: 100 });
-  const email = fields.email('email', { required: true });
-  const phone = fields.phone('phone');
+  const buyer = fields.buyer();
   const currency = fields.oneOf('currency', CURRENCIES, 'MXN');
   const notificationUrl = fields.notificationUrl('notification_url', { required: false, policy: urlPolicy });
   fields.throwIfInvalid();
@@ -56,10 +55,7 @@ export function parseChargeCardRequest(
       amountCents: amountCents!,
       currency,
       tokenId: tokenId!,
-      firstName: firstName!.trim(),
-      lastName: lastName!.trim(),
-      email: email!,
-      phone,
+      ...buyer!,
       notificationUrl,
     },
   };

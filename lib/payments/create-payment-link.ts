@@ -6,6 +6,7 @@ import {
   type ExactlyOnceDeps,
   type OnceResult,
 } from './exactly-once.js';
+import { customerOf } from './fields.js';
 import { idempotencyKey, merchantFingerprint, requestHash } from './fingerprints.js';
 
 export type CreatePaymentLinkConfig = ExactlyOnceConfig & {
@@ -38,11 +39,7 @@ export async function createPaymentLink(
         tag,
         amountCents: request.amountCents,
         currency: request.currency,
-        customer: {
-          name: `${request.firstName} ${request.lastName}`,
-          email: request.email,
-          phone: request.phone ?? deps.config.defaultPhone,
-        },
+        customer: customerOf(request, deps.config.defaultPhone),
         returnUrl: request.returnUrl,
         expiresAt: Math.floor(now() / 1000) + request.expiresInDays * DAY_SECONDS,
         allowedPaymentMethods: request.allowedPaymentMethods,

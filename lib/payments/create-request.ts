@@ -1,5 +1,11 @@
 /** The `create` action's request: read, checked and normalized in one pass. */
-import { allowAnyUrl, FieldReader, type JsonObject, type NotificationUrlPolicy } from './fields.js';
+import {
+  allowAnyUrl,
+  type Buyer,
+  FieldReader,
+  type JsonObject,
+  type NotificationUrlPolicy,
+} from './fields.js';
 
 export const PaymentMethod = { card: 'card', cash: 'cash', bankTransfer: 'bank_transfer' } as const;
 export type PaymentMethod = (typeof PaymentMethod)[keyof typeof PaymentMethod];
@@ -26,16 +32,12 @@ const CREATE_FIELDS = [
   'monthly_installments',
 ] as const;
 
-export type CreatePaymentLinkRequest = {
+export type CreatePaymentLinkRequest = Buyer & {
   referenceId: string;
   amountCents: number;
   currency: Currency;
   returnUrl: string;
   notificationUrl: string;
-  firstName: string;
-  lastName: string;
-  email: string;
-  phone: string | undefined;
   expiresInDays: number;
   allowedPaymentMethods: PaymentMethod[];
   monthlyInstallments: boolean;
@@ -57,10 +59,7 @@ export function parseCreatePaymentLinkRequest(
   const amountCents = fields.centavos('amount', { required: true });
   const returnUrl = fields.httpUrl('return_url', { required: true });
   const notificationUrl = fields.notificationUrl('notification_url', { required: true, policy: urlPolicy });
-  const firstName = fields.string('first_name', { required: true, max: 100 });
-  const lastName = fields.string('last_name', { required: true, max: 100 });
-  const email = fields.email('email', { required: true });
-  const phone = fields.phone('phone');
+  const buyer = fields.buyer();
   const currency = fields.oneOf('currency', CURRENCIES, 'MXN');
   const expiresInDays = fields.integer('expires_in_days', { min: 1, max: 30, fallback: 3 });
   const allowedPaymentMethods = fields.subset('allowed_payment_methods', PAYMENT_METHODS, PAYMENT_METHODS);
@@ -77,10 +76,7 @@ export function parseCreatePaymentLinkRequest(
       currency,
       returnUrl: returnUrl!,
       notificationUrl: notificationUrl!,
-      firstName: firstName!.trim(),
-      lastName: lastName!.trim(),
-      email: email!,
-      phone,
+      ...buyer!,
       expiresInDays,
       allowedPaymentMethods,
       monthlyInstallments,

@@ -7,6 +7,17 @@ import { pesosToCentavos } from './money.js';
 
 export type JsonObject = Record<string, unknown>;
 
+export type Buyer = { firstName: string; lastName: string; email: string; phone: string | undefined };
+
+/** Conekta's customer_info: one name, and a phone it requires even when the buyer gave none. */
+export function customerOf(buyer: Buyer, defaultPhone: string) {
+  return {
+    name: `${buyer.firstName} ${buyer.lastName}`,
+    email: buyer.email,
+    phone: buyer.phone ?? defaultPhone,
+  };
+}
+
 /** Says what is wrong with a notification URL Pagos would have to call, or undefined when it is fine. */
 export type NotificationUrlPolicy = (url: string) => string | undefined;
 export const allowAnyUrl: NotificationUrlPolicy = () => undefined;
@@ -156,6 +167,16 @@ export class FieldReader {
       return [...fallback];
     }
     return value as T[];
+  }
+
+  /** The buyer fields `create` and `charge` share. */
+  buyer(): Buyer | undefined {
+    const firstName = this.string('first_name', { required: true, max: 100 });
+    const lastName = this.string('last_name', { required: true, max: 100 });
+    const email = this.email('email', { required: true });
+    const phone = this.phone('phone');
+    if (firstName === undefined || lastName === undefined || email === undefined) return undefined;
+    return { firstName: firstName.trim(), lastName: lastName.trim(), email, phone };
   }
 
   /** Fields the action does not know: named, so a typo is not silently ignored. */

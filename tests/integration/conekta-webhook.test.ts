@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { type DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { PaymentTag } from '../../lib/payments/ports.js';
 import { notificationId } from '../../lib/payments/reconcile.js';
 import { DynamoPaymentStore } from '../../lib/store/payments.js';
@@ -11,6 +12,7 @@ import { notificationKey } from '../../lib/store/reconcile.js';
 import { orderEvent, signedBody, webhookSigner } from '../support/conekta-events.js';
 import { createTestTable, testDynamoClient } from '../support/dynamodb.js';
 import { type LambdaHttpServer, serveLambdas } from '../support/lambda-http.js';
+import { seedPayment as seed } from '../support/seed-payment.js';
 
 const signer = webhookSigner();
 const merchant = 'm_webhook_test';
@@ -33,35 +35,7 @@ afterAll(async () => {
   client.destroy();
 });
 
-async function seedPayment(): Promise<PaymentTag & { orderId: string }> {
-  const referenceId = `ref-${randomUUID()}`;
-  const orderId = `ord_${randomUUID().replaceAll('-', '').slice(0, 17)}`;
-  await store.claim({
-    merchant,
-    referenceId,
-    kind: 'link',
-    provider: 'conekta',
-    requestHash: 'h',
-    amountCents: 100_000,
-    currency: 'MXN',
-    notificationUrl: 'https://shop.example.com/notify',
-    createdAt: new Date().toISOString(),
-    claimToken: 't',
-    leaseUntil: Date.now() + 10_000,
-  });
-  await store.complete(merchant, referenceId, 't', {
-    orderId,
-    checkoutId: 'chk',
-    checkoutUrl: 'https://pay.example.test/x',
-    livemode: false,
-    providerStatus: null,
-    providerUpdatedAt: 1_700_000_000,
-    providerOrder: '{}',
-    status: 'created',
-    at: new Date().toISOString(),
-  });
-  return { merchant, referenceId, orderId };
-}
+const seedPayment = () => seed(store, { merchant });
 
 const metadataOf = (p: PaymentTag) => ({ reference_id: p.referenceId, pagos_merchant: p.merchant });
 
@@ -309,5 +283,45 @@ describe('delivery faults', () => {
     const results = await Promise.all(burst.map(deliver));
     expect(results.map((r) => r.status)).toEqual(Array(10).fill(200));
     await assertConsistent(p);
+  });
+});
+
+describe('limits and failures', () => {
+  it('refuses a body over 256 KiB with 413 before verifying it', async () => {
+    const p = await seedPayment();
+    const huge = { ...eventFor(p, 'paid', 1_700_000_100), padding: 'x'.repeat(257 * 1024) };
+    const res = await deliver(huge);
+    expect(res).toMatchObject({ status: 413, json: { error: { code: 'body_too_large' } } });
+    expect((await record(p))?.status).toBe('created');
+  });
+
+  it('answers 500 when DynamoDB fails, so Conekta retries, and writes nothing', async () => {
+    const { default: middy } = await import('@middy/core');
+    const { Logger } = await import('../../lib/http/logger.js');
+    const { errorResponder } = await import('../../lib/http/middlewares.js');
+    const { handleConektaWebhook } = await import('../../lib/http/conekta-webhook.js');
+    const { DynamoReconcileStore } = await import('../../lib/store/reconcile.js');
+    const { createPublicKey } = await import('node:crypto');
+    const logger = new Logger('test', 'error');
+    const broken = new DynamoReconcileStore(client, 'no-such-table');
+    const handler = middy<APIGatewayProxyEventV2>()
+      .use(errorResponder(logger))
+      .handler((event) =>
+        handleConektaWebhook(
+          { store: broken, publicKeys: () => [createPublicKey(signer.publicKeyPem)], logger },
+          event,
+        ),
+      );
+    const p = await seedPayment();
+    const { body, digest } = signedBody(eventFor(p, 'paid', 1_700_000_100), signer);
+    const res = (await handler(
+      { body: body.toString(), isBase64Encoded: false, headers: { digest } } as never,
+      {} as never,
+    )) as { statusCode: number; body: string };
+    expect(res.statusCode).toBe(500);
+    expect(JSON.parse(res.body)).toEqual({
+      error: { code: 'internal_error', message: expect.any(String), details: [] },
+    });
+    expect((await record(p))?.status).toBe('created');
   });
 });

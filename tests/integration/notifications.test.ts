@@ -26,6 +26,7 @@ import { DynamoPaymentStore } from '../../lib/store/payments.js';
 import { DynamoReconcileStore, outboxPut } from '../../lib/store/reconcile.js';
 import { orderEvent, signedBody, webhookSigner } from '../support/conekta-events.js';
 import { createTestTable, testDynamoClient } from '../support/dynamodb.js';
+import { seedPayment } from '../support/seed-payment.js';
 
 type Verify = (rawBody: string | Buffer, header: string | undefined, secret: string) => boolean;
 
@@ -187,32 +188,9 @@ describe('a paid payment, from webhook to storefront', () => {
   const signer = webhookSigner();
 
   async function paidPayment(h: Harness, notificationUrl: string) {
-    const store = new DynamoPaymentStore(client, h.table);
-    const referenceId = `ref-${randomUUID()}`;
-    const orderId = `ord_${randomUUID().replaceAll('-', '').slice(0, 17)}`;
-    await store.claim({
+    const { referenceId, orderId } = await seedPayment(new DynamoPaymentStore(client, h.table), {
       merchant,
-      referenceId,
-      kind: 'link',
-      provider: 'conekta',
-      requestHash: 'h',
-      amountCents: 100_000,
-      currency: 'MXN',
       notificationUrl,
-      createdAt: new Date().toISOString(),
-      claimToken: 't',
-      leaseUntil: Date.now() + 10_000,
-    });
-    await store.complete(merchant, referenceId, 't', {
-      orderId,
-      checkoutId: 'chk',
-      checkoutUrl: 'https://pay.example.test/x',
-      livemode: false,
-      providerStatus: null,
-      providerUpdatedAt: 1_700_000_000,
-      providerOrder: '{}',
-      status: 'created',
-      at: new Date().toISOString(),
     });
     const deps = {
       store: new DynamoReconcileStore(client, h.table),
