@@ -1,0 +1,652 @@
+/**
+ * `npm run bench` (full, ~2 min) or `npm run bench:quick` (checks it works, ~10 s): what a
+ * payment costs in time, bytes and round trips, next to the floor and the usual alternative, as
+ * ratios from one run. Prints a table; the full run writes bench/results.json. See bench/README.md.
+ */
+import { createPrivateKey, generateKeyPairSync } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { startConektaSandbox } from '../local/conekta-sandbox/server.js';
+import { startDynamoDbLocal } from '../local/dynamodb-local.js';
+import { createTables } from '../local/tables.js';
+import type { CreateSamples } from './children/create.js';
+import type { LoadResult } from './children/load.js';
+import {
+  type BuiltBundle,
+  buildBundle,
+  functionEntries,
+  makeBundleDir,
+  measureInit,
+  readEsbuildConfig,
+} from './lib/bundles.js';
+import { type Child, killAllChildren, startChild } from './lib/child.js';
+import { type CountContext, countCreates, countWebhooks, maxTotal } from './lib/counts.js';
+import { writeUnits } from './lib/item-size.js';
+import { kib, ms, type Row, renderTable, signedMs, times, verdict } from './lib/report.js';
+import { dynamoOperation, methodAndPath, startCountingProxy, startStorefront } from './lib/servers.js';
+import { addSeries, median, round, type Summary, summarize } from './lib/stats.js';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const QUICK = process.argv.includes('--quick');
+const OUT = argValue('--out') ?? (QUICK ? undefined : join(ROOT, 'bench', 'results.json'));
+const TABLE = 'bench-payments';
+const LEVELS = [1, 8, 32];
+
+const PLAN = QUICK
+  ? { counts: 1, createN: 5, createWarmup: 2, initRuns: 2, events: 10, eventWarmup: 4, levelMaxMs: 5_000 }
+  : {
+      counts: 3,
+      createN: 300,
+      createWarmup: 30,
+      initRuns: 20,
+      events: 400,
+      eventWarmup: 40,
+      levelMaxMs: 60_000,
+    };
+/** The whole bench, whatever happens: then everything it started is killed. */
+const BENCH_LIMIT_MS = QUICK ? 120_000 : 20 * 60_000;
+
+const TARGETS = {
+  overheadP50Ms: 2,
+  conektaCalls: 1,
+  dynamoCreate: 2,
+  dynamoReplay: 1,
+  bundleBytes: 100 * 1024,
+  initVsEmpty: 1.5,
+  initVsBaseline: 0.5,
+  webhookVsFloor: 0.5,
+};
+
+function argValue(name: string): string | undefined {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+const log = (message: string) => console.error(`[bench] ${message}`);
+
+/** The environment every measured process gets: Lambda-like, local endpoints, production log level. */
+function baseEnv(extra: Record<string, string>): Record<string, string> {
+  return {
+    PATH: process.env.PATH ?? '',
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    PAYMENTS_TABLE: TABLE,
+    PAGOS_LOCAL_MODE: 'true',
+    NOTIFICATION_SIGNING_SECRET: 'bench-signing-secret',
+    LOG_LEVEL: 'info',
+    ...extra,
+  };
+}
+
+type Servers = Awaited<ReturnType<typeof startServers>>;
+
+async function startServers() {
+  const ddb = await startDynamoDbLocal({});
+  await createTables(ddb.endpoint, { paymentsTable: TABLE });
+  const sandbox = await startConektaSandbox({ faults: { latency_ms: 0 }, log: () => {}, env: {} });
+  const ddbProxy = await startCountingProxy(ddb.endpoint, dynamoOperation);
+  const conektaProxy = await startCountingProxy(sandbox.url, methodAndPath);
+  const storefront = await startStorefront();
+  const stop = async () => {
+    await Promise.allSettled([storefront.stop(), ddbProxy.stop(), conektaProxy.stop(), sandbox.stop()]);
+    await ddb.stop();
+  };
+  return { ddb, sandbox, ddbProxy, conektaProxy, storefront, stop };
+}
+
+// ---- 2. bundles and cold start ------------------------------------------------------------------
+
+type Bundles = { functions: BuiltBundle[]; references: BuiltBundle[]; children: Record<string, string> };
+
+async function buildAll(dir: string): Promise<Bundles> {
+  const yml = join(ROOT, 'serverless.yml');
+  const config = await readEsbuildConfig(yml);
+  if (config.ignored.length)
+    log(`serverless-esbuild keys with no esbuild meaning, ignored: ${config.ignored}`);
+  const build = (name: string, entry: string) => buildBundle(name, entry, dir, config);
+  const entries = await functionEntries(yml, ROOT);
+  const functions = await Promise.all(Object.entries(entries).map(([name, entry]) => build(name, entry)));
+  const refs: [string, string][] = [
+    ['empty', 'bench/baselines/empty.ts'],
+    ['empty+dynamodb', 'bench/baselines/empty-sdk.ts'],
+    ['baseline-sdk', 'bench/baselines/create-sdk.ts'],
+  ];
+  const references = await Promise.all(refs.map(([name, entry]) => build(name, join(ROOT, entry))));
+  const children: Record<string, string> = {};
+  for (const name of ['create', 'webhook', 'update-floor']) {
+    children[name] = (await build(`child-${name}`, join(ROOT, 'bench', 'children', `${name}.ts`))).file;
+  }
+  return { functions, references, children };
+}
+
+async function coldStart(bundles: Bundles, dir: string) {
+  const all = [...bundles.functions, ...bundles.references];
+  const env = baseEnv({
+    CONEKTA_API_URL: 'http://127.0.0.1:9',
+    AWS_ENDPOINT_URL_DYNAMODB: 'http://127.0.0.1:9',
+  });
+  const samples = await measureInit(all, dir, PLAN.initRuns, env);
+  return all.map((b) => ({
+    name: b.name,
+    isFunction: bundles.functions.includes(b),
+    minBytes: b.minBytes,
+    gzBytes: b.gzBytes,
+    top: b.top,
+    initMs: median(samples[b.name]!.importMs),
+    processMs: median(samples[b.name]!.processMs),
+    initSamples: samples[b.name]!.importMs.map((x) => round(x, 3)),
+  }));
+}
+
+// ---- 1. create: counts, then latency ------------------------------------------------------------
+
+async function counted(s: Servers, privateKeyPem: string, publicKeyPem: string) {
+  // The source handlers, in this process, pointed at the counting proxies.
+  Object.assign(process.env, baseEnv({}), {
+    LOG_LEVEL: 'error',
+    CONEKTA_API_URL: s.conektaProxy.url,
+    AWS_ENDPOINT_URL_DYNAMODB: s.ddbProxy.url,
+    CONEKTA_WEBHOOK_PUBLIC_KEYS: publicKeyPem,
+  });
+  const db = new DynamoDBClient({ endpoint: s.ddb.endpoint });
+  const c: CountContext = {
+    pagos: (await import('../functions/pagos.js')).handler as unknown as CountContext['pagos'],
+    webhook: (await import('../functions/conekta-webhook.js')).handler as unknown as CountContext['webhook'],
+    ddbProxy: s.ddbProxy,
+    conektaProxy: s.conektaProxy,
+    storefront: s.storefront,
+    db,
+    table: TABLE,
+    sandboxUrl: s.sandbox.url,
+    privateKey: createPrivateKey(privateKeyPem),
+  };
+  try {
+    const create = await countCreates(c, PLAN.counts);
+    const notify = await countWebhooks(c, 'notify', PLAN.counts);
+    const plain = await countWebhooks(c, 'plain', PLAN.counts);
+    return { create, webhook: { notify, plain } };
+  } finally {
+    db.destroy();
+  }
+}
+
+async function createLatency(s: Servers, file: string, capture: unknown): Promise<CreateSamples> {
+  const env = baseEnv({
+    CONEKTA_API_URL: s.sandbox.url,
+    AWS_ENDPOINT_URL_DYNAMODB: s.ddb.endpoint,
+    BENCH_NOTIFICATION_URL: s.storefront.url,
+  });
+  const child = startChild(file, env, 'create child');
+  try {
+    const iterations = PLAN.createN + PLAN.createWarmup;
+    return await child.request<CreateSamples>(
+      { cmd: 'run', capture, n: PLAN.createN, warmup: PLAN.createWarmup, offset: 0 },
+      30_000 + iterations * 1_000,
+    );
+  } finally {
+    await child.stop();
+  }
+}
+
+// ---- 3 + 4. webhook throughput and memory -------------------------------------------------------
+
+type Memory = {
+  rssAfterImportKiB: number;
+  rssNowKiB: number;
+  heapUsedKiB: number;
+  heapAfterGcKiB: number;
+  maxRssKiB: number;
+};
+
+type WebhookRun = {
+  floor: LoadResult[];
+  calls: LoadResult[];
+  notify: LoadResult[];
+  plain: LoadResult[];
+  storefrontHits: number;
+  notifyEventsSent: number;
+  /** After seeding, then after each level. */
+  memory: Memory[];
+};
+
+async function webhookThroughput(
+  s: Servers,
+  files: Record<string, string>,
+  keys: { privateKeyPem: string; publicKeyPem: string },
+): Promise<WebhookRun> {
+  const env = baseEnv({ CONEKTA_API_URL: s.sandbox.url, AWS_ENDPOINT_URL_DYNAMODB: s.ddb.endpoint });
+  // --expose-gc: the memory reading can tell retained heap from garbage not yet collected.
+  const handler = startChild(
+    files.webhook!,
+    { ...env, CONEKTA_WEBHOOK_PUBLIC_KEYS: keys.publicKeyPem },
+    'webhook child',
+    ['--expose-gc'],
+  );
+  // Also seeds and signs for the webhook child, so that one's memory is the handler's.
+  const floor = startChild(
+    files['update-floor']!,
+    { ...env, BENCH_WEBHOOK_PRIVATE_KEY: keys.privateKeyPem },
+    'update-floor child',
+  );
+  try {
+    return await webhookLevels(s, handler, floor);
+  } finally {
+    await Promise.all([handler.stop(), floor.stop()]);
+  }
+}
+
+async function webhookLevels(s: Servers, handler: Child, floor: Child): Promise<WebhookRun> {
+  const count = PLAN.eventWarmup + PLAN.events * LEVELS.length;
+  const seedMs = 30_000 + count * 50;
+  const url = s.storefront.url;
+  await floor.request({ cmd: 'seed', kind: 'update', count, prefix: 'wf', notificationUrl: url }, seedMs);
+  // The no-URL handler's calls: GetItem + a 2-item transaction (receipt + payment).
+  await floor.request({ cmd: 'seed', kind: 'calls', count, prefix: 'wt' }, seedMs);
+  for (const [variant, notificationUrl] of [
+    ['notify', url],
+    ['plain', undefined],
+  ] as const) {
+    const events = await floor.request(
+      { cmd: 'events', count, prefix: `w${variant[0]}`, notificationUrl },
+      seedMs,
+    );
+    await handler.request({ cmd: 'prepare', variant, events }, seedMs);
+  }
+  const hitsBefore = s.storefront.hits();
+  const load = (child: Child, params: Record<string, string>, concurrency: number, events: number) =>
+    child.request<LoadResult>(
+      { cmd: 'run', ...params, concurrency, events, maxMs: PLAN.levelMaxMs },
+      PLAN.levelMaxMs + 30_000,
+    );
+  const runs = {
+    floor: (c: number, n: number) => load(floor, { kind: 'update' }, c, n),
+    calls: (c: number, n: number) => load(floor, { kind: 'calls' }, c, n),
+    notify: (c: number, n: number) => load(handler, { variant: 'notify' }, c, n),
+    plain: (c: number, n: number) => load(handler, { variant: 'plain' }, c, n),
+  };
+  const result: WebhookRun = {
+    floor: [],
+    calls: [],
+    notify: [],
+    plain: [],
+    storefrontHits: 0,
+    notifyEventsSent: 0,
+    memory: [await handler.request<Memory>({ cmd: 'memory', gc: true }, 10_000)],
+  };
+  // Warm-up (JIT, connection pools), not reported.
+  const warm: LoadResult[] = [];
+  for (const run of Object.values(runs)) warm.push(await run(8, PLAN.eventWarmup));
+  const warmErrors = warm.reduce((sum, r) => sum + r.errors, 0);
+  if (warmErrors)
+    throw new Error(`webhook warm-up: ${warmErrors} errors: ${warm.find((r) => r.firstError)?.firstError}`);
+  // Per level, each kind in turn, so drift on a shared machine hits all of them alike.
+  for (const c of LEVELS) {
+    log(`webhook level c=${c}`);
+    for (const [kind, run] of Object.entries(runs))
+      result[kind as keyof typeof runs].push(await run(c, PLAN.events));
+    result.memory.push(await handler.request<Memory>({ cmd: 'memory', gc: c === LEVELS.at(-1) }, 10_000));
+  }
+  result.storefrontHits = s.storefront.hits() - hitsBefore;
+  result.notifyEventsSent = warm[2]!.done + result.notify.reduce((sum, r) => sum + r.done, 0);
+  return result;
+}
+
+// ---- the table ----------------------------------------------------------------------------------
+
+type Results = {
+  counts: Awaited<ReturnType<typeof counted>>;
+  create: CreateSamples;
+  cold: Awaited<ReturnType<typeof coldStart>>;
+  webhook: WebhookRun;
+};
+
+function createRows(r: Results): { rows: Row[]; summaries: Record<string, Summary> } {
+  const s = r.create;
+  const floor = addSeries(s.floorConekta, s.floorPut, s.floorUpdate);
+  const baselineFloor = addSeries(s.floorConekta, s.floorPut);
+  const sum: Record<string, Summary> = {
+    inProcess: summarize(s.inProcess),
+    http: summarize(s.http),
+    replay: summarize(s.replay),
+    baseline: summarize(s.baseline),
+    floor: summarize(floor),
+    baselineFloor: summarize(baselineFloor),
+    floorConekta: summarize(s.floorConekta),
+    floorPut: summarize(s.floorPut),
+    floorUpdate: summarize(s.floorUpdate),
+    floorReplayPut: summarize(s.floorReplayPut),
+    sdkCost: summarize(
+      addSeries(s.floorPut, s.floorUpdate).map((x, i) => x - s.rawPut[i]! - s.rawUpdate[i]!),
+    ),
+  };
+  const section =
+    '1. create (POST /pagos) vs the floor (same calls made directly); DynamoDB Local, sandbox at 0 ms';
+  const vs = (a: Summary, b: Summary) => ({
+    value: `${ms(a.p50)} / ${ms(a.p99)}`,
+    reference: `${ms(b.p50)} / ${ms(b.p99)}`,
+    ratio: `${signedMs(a.p50 - b.p50)} / ${signedMs(a.p99 - b.p99)}`,
+  });
+  const c = r.counts.create;
+  const conekta = maxTotal(c.conektaCreate);
+  const dynamoText = (all: Record<string, number>[]) =>
+    `${Object.entries(all[0] ?? {})
+      .map(([k, v]) => `${k} ${v}`)
+      .join(' + ')} = ${maxTotal(all)}`;
+  const rows: Row[] = [
+    {
+      section,
+      metric: 'create in-process, p50 / p99',
+      ...vs(sum.inProcess!, sum.floor!),
+      target: `p50 <= +${TARGETS.overheadP50Ms} ms over floor`,
+      result: verdict(sum.inProcess!.p50 - sum.floor!.p50 <= TARGETS.overheadP50Ms),
+    },
+    {
+      section,
+      metric: 'create over HTTP (serveLambdas), p50 / p99',
+      ...vs(sum.http!, sum.floor!),
+      target: '-',
+      result: 'info',
+    },
+    {
+      section,
+      metric: 'replay in-process, p50 / p99',
+      ...vs(sum.replay!, sum.floorReplayPut!),
+      target: '-',
+      result: 'info',
+    },
+    {
+      section,
+      metric: 'SDK baseline create in-process, p50 / p99',
+      ...vs(sum.baseline!, sum.baselineFloor!),
+      target: '-',
+      result: 'info',
+    },
+    {
+      section,
+      metric: 'floor parts p50: Conekta POST / PutItem / UpdateItem',
+      value: '-',
+      reference: `${ms(sum.floorConekta!.p50)} / ${ms(sum.floorPut!.p50)} / ${ms(sum.floorUpdate!.p50)}`,
+      ratio: `SDK cost of the 2 writes ${signedMs(sum.sdkCost!.p50)}`,
+      target: '-',
+      result: 'info',
+    },
+    {
+      section,
+      metric: 'Conekta calls per create (proxy; orders at sandbox)',
+      value: `${conekta}; ${Math.max(...c.sandboxOrders)}`,
+      reference: `replay: ${maxTotal(c.conektaReplay)}`,
+      ratio: '-',
+      target: `= ${TARGETS.conektaCalls}`,
+      result: verdict(
+        conekta === 1 &&
+          c.sandboxOrders.every((n) => n === 1) &&
+          Math.min(...c.conektaCreate.map((x) => x['POST /orders'] ?? 0)) === 1,
+      ),
+    },
+    {
+      section,
+      metric: 'DynamoDB round trips per first create',
+      value: dynamoText(c.dynamoCreate),
+      reference: '-',
+      ratio: '-',
+      target: `<= ${TARGETS.dynamoCreate}`,
+      result: verdict(maxTotal(c.dynamoCreate) <= TARGETS.dynamoCreate),
+    },
+    {
+      section,
+      metric: 'DynamoDB round trips per replay',
+      value: dynamoText(c.dynamoReplay),
+      reference: '-',
+      ratio: '-',
+      target: `<= ${TARGETS.dynamoReplay}`,
+      result: verdict(maxTotal(c.dynamoReplay) <= TARGETS.dynamoReplay),
+    },
+    {
+      section,
+      metric: 'bytes written per create (claim; final record)',
+      value: `${c.claimBytes} B; ${c.itemBytes} B`,
+      reference: `${writeUnits(c.claimBytes) + writeUnits(c.itemBytes)} WCU`,
+      ratio: '-',
+      target: '-',
+      result: 'info',
+    },
+  ];
+  return { rows, summaries: sum };
+}
+
+function coldRows(r: Results): Row[] {
+  const section = `2. cold start: bundles as serverless.yml builds them; init = median import() in ${PLAN.initRuns} fresh processes`;
+  const by = Object.fromEntries(r.cold.map((b) => [b.name, b]));
+  const empty = by.empty!.initMs;
+  const sdk = by['empty+dynamodb']!.initMs;
+  const baseline = by['baseline-sdk']!.initMs;
+  return r.cold.flatMap((b): Row[] => {
+    const okInit = b.initMs <= TARGETS.initVsEmpty * empty && b.initMs <= TARGETS.initVsBaseline * baseline;
+    return [
+      {
+        section,
+        metric: `${b.name}: bundle min / gz`,
+        value: `${kib(b.minBytes)} / ${kib(b.gzBytes)}`,
+        reference: '-',
+        ratio: '-',
+        target: b.isFunction ? '<= 100 KiB min' : '-',
+        result: b.isFunction ? verdict(b.minBytes <= TARGETS.bundleBytes) : 'info',
+      },
+      {
+        section,
+        metric: `${b.name}: init (whole process)`,
+        value: `${ms(b.initMs)} (${ms(b.processMs)})`,
+        reference: '-',
+        ratio: `${times(b.initMs / empty)} empty; ${times(b.initMs / sdk)} +ddb; ${times(b.initMs / baseline)} baseline`,
+        target: b.isFunction ? '<= 1.5x empty, <= 0.5x baseline' : '-',
+        result: b.isFunction ? verdict(okInit) : 'info',
+      },
+    ];
+  });
+}
+
+const mib = (kiB: number): string => (kiB / 1024).toFixed(1);
+const perSecond = (r: LoadResult): string => `${r.perSecond.toFixed(0)}/s, p99 ${ms(r.p99)}`;
+
+function webhookRows(r: Results): Row[] {
+  const section =
+    '3. webhook order.paid (distinct payments, in-process): events/s vs raw UpdateItem; 4. memory';
+  const w = r.webhook;
+  const variants: ['notify' | 'plain', string][] = [
+    ['notify', 'with notification_url'],
+    ['plain', 'no notification_url'],
+  ];
+  const rows: Row[] = LEVELS.flatMap((c, i): Row[] => {
+    const floor = w.floor[i]!;
+    const calls = w.calls[i]!;
+    const handlerRows = variants.map(([variant, label]): Row => {
+      const ratio = w[variant][i]!.perSecond / floor.perSecond;
+      return {
+        section,
+        metric: `c=${c}, ${label}`,
+        value: perSecond(w[variant][i]!),
+        reference: `UpdateItem ${perSecond(floor)}`,
+        ratio: times(ratio),
+        target: `>= ${TARGETS.webhookVsFloor}x`,
+        result: verdict(ratio >= TARGETS.webhookVsFloor),
+      };
+    });
+    const callsRow: Row = {
+      section,
+      metric: `c=${c}, no-URL handler's DynamoDB calls, direct`,
+      value: '-',
+      reference: perSecond(calls),
+      ratio: `${times(calls.perSecond / floor.perSecond)} UpdateItem; handler ${times(w.plain[i]!.perSecond / calls.perSecond)} of it`,
+      target: '-',
+      result: 'info',
+    };
+    return [...handlerRows, callsRow];
+  });
+  for (const [variant, label] of variants) {
+    const counts = r.counts.webhook[variant];
+    const bytes = counts.bytes;
+    rows.push({
+      section,
+      metric: `round trips per event, ${label}`,
+      value: `${Object.entries(counts.dynamo[0] ?? {})
+        .map(([k, v]) => `${k} ${v}`)
+        .join(' + ')} = ${maxTotal(counts.dynamo)}; storefront POST ${Math.max(...counts.storefrontHits)}`,
+      reference: 'UpdateItem 1',
+      ratio: `${maxTotal(counts.dynamo)}x`,
+      target: '-',
+      result: 'info',
+    });
+    rows.push({
+      section,
+      metric: `bytes stored per event, ${label}`,
+      value: `payment ${bytes.payment} B; receipt ${bytes.receipt} B; outbox ${bytes.outbox} B`,
+      reference: '-',
+      ratio: '-',
+      target: '-',
+      result: 'info',
+    });
+  }
+  const last = w.memory[w.memory.length - 1]!;
+  rows.push({
+    section,
+    metric: 'webhook process peak RSS: ready; after c=1, 8, 32',
+    value: `${w.memory.map((m) => mib(m.maxRssKiB)).join('; ')} MiB`,
+    reference: `import ${mib(last.rssAfterImportKiB)} MiB; heap after GC ${mib(w.memory[0]!.heapAfterGcKiB)} -> ${mib(last.heapAfterGcKiB)} MiB`,
+    ratio: '-',
+    target: '-',
+    result: 'info',
+  });
+  return rows;
+}
+
+function errorCount(r: Results): { count: number; notes: string[] } {
+  const notes: string[] = [];
+  let count = r.create.errors;
+  if (r.create.firstError) notes.push(`create: ${r.create.firstError}`);
+  for (const run of [...r.webhook.floor, ...r.webhook.calls, ...r.webhook.notify, ...r.webhook.plain]) {
+    count += run.errors + (PLAN.events - run.done);
+    if (run.firstError) notes.push(`webhook c=${run.concurrency}: ${run.firstError}`);
+    if (run.done < PLAN.events)
+      notes.push(`webhook c=${run.concurrency}: only ${run.done} of ${PLAN.events} in time`);
+  }
+  const missedNotifications = r.webhook.notifyEventsSent - r.webhook.storefrontHits;
+  if (missedNotifications !== 0) {
+    count += Math.abs(missedNotifications);
+    notes.push(
+      `storefront got ${r.webhook.storefrontHits} notifications for ${r.webhook.notifyEventsSent} events`,
+    );
+  }
+  return { count, notes };
+}
+
+function machine() {
+  return {
+    date: new Date().toISOString(),
+    nproc: os.availableParallelism(),
+    cpu: os.cpus()[0]?.model ?? 'unknown',
+    memTotalGiB: round(os.totalmem() / 1024 ** 3, 1),
+    loadAvgAtStart: os.loadavg().map((x) => round(x, 2)),
+    node: process.version,
+  };
+}
+
+// ---- main ---------------------------------------------------------------------------------------
+
+async function main(): Promise<number> {
+  const host = machine();
+  log(
+    `${QUICK ? 'quick' : 'full'} run on ${host.nproc} cores, node ${host.node}, load ${host.loadAvgAtStart}`,
+  );
+  const dir = await makeBundleDir(ROOT);
+  let servers: Servers | undefined;
+  try {
+    log('building bundles');
+    const bundles = await buildAll(dir.dir);
+    log('cold start');
+    const cold = await coldStart(bundles, dir.dir);
+    log('starting DynamoDB Local and the Conekta sandbox');
+    servers = await startServers();
+    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const keys = {
+      privateKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+      publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+    };
+    log('counting round trips');
+    const counts = await counted(servers, keys.privateKeyPem, keys.publicKeyPem);
+    log('create latency');
+    const create = await createLatency(servers, bundles.children.create!, counts.create.capture);
+    log('webhook throughput');
+    const webhook = await webhookThroughput(servers, bundles.children, keys);
+    const results: Results = { counts, create, cold, webhook };
+
+    const created = createRows(results);
+    const errors = errorCount(results);
+    const rows: Row[] = [
+      ...created.rows,
+      ...coldRows(results),
+      ...webhookRows(results),
+      {
+        section: 'errors',
+        metric: 'errors (non-200, not applied, lost notifications)',
+        value: String(errors.count),
+        reference: '-',
+        ratio: '-',
+        target: '0',
+        result: verdict(errors.count === 0),
+      },
+    ];
+    console.log(renderTable(rows));
+    for (const note of errors.notes) console.log(`! ${note}`);
+    const misses = rows.filter((r) => r.result === 'MISS').length;
+    console.log(
+      `\n${rows.filter((r) => r.result === 'PASS').length} PASS, ${misses} MISS${QUICK ? ' (quick: too few samples to judge timings)' : ''}`,
+    );
+    if (OUT) {
+      const { capture: _capture, ...createCounts } = counts.create;
+      const json = {
+        mode: QUICK ? 'quick' : 'full',
+        machine: host,
+        plan: PLAN,
+        targets: TARGETS,
+        rows,
+        create: { summaries: created.summaries, counts: createCounts, errors: create.errors },
+        webhookCounts: counts.webhook,
+        coldStart: cold,
+        webhook,
+      };
+      await writeFile(OUT, `${JSON.stringify(json, null, 2)}\n`);
+      log(`wrote ${OUT}`);
+    }
+    return errors.count === 0 ? 0 : 1;
+  } finally {
+    killAllChildren();
+    await servers?.stop();
+    await dir.remove();
+  }
+}
+
+const guard = setTimeout(() => {
+  console.error(`[bench] over ${BENCH_LIMIT_MS / 1000} s: stopping`);
+  killAllChildren();
+  process.exit(2);
+}, BENCH_LIMIT_MS);
+guard.unref();
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    killAllChildren();
+    process.exit(130);
+  });
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error) => {
+    console.error('[bench] failed:', error);
+    process.exit(1);
+  },
+);
