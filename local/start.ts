@@ -146,10 +146,13 @@ async function startConekta(config: Config): Promise<Conekta> {
   });
   running.sandbox = sandbox;
   say(`Conekta sandbox at ${sandbox.url}`);
+  // PAGOS_LOCAL_SKIP_SANDBOX_KEY=true trusts only the configured keys: a wrong key then fails every
+  // webhook, as it would in AWS (the browser suite's way to show a broken signature check).
+  const skipSandboxKey = process.env.PAGOS_LOCAL_SKIP_SANDBOX_KEY === 'true';
+  if (skipSandboxKey) say("PAGOS_LOCAL_SKIP_SANDBOX_KEY=true: the sandbox's webhook key is not trusted");
   // PEM blocks delimit themselves, so keys already configured simply come first.
-  const publicKeys = [existingKeys.trim(), sandbox.defaultWebhookPublicKeyPem.trim()]
-    .filter(Boolean)
-    .join('\n');
+  const sandboxKey = skipSandboxKey ? '' : sandbox.defaultWebhookPublicKeyPem.trim();
+  const publicKeys = [existingKeys.trim(), sandboxKey].filter(Boolean).join('\n');
   return { url: sandbox.url, publicKeys };
 }
 

@@ -38,7 +38,7 @@ beforeAll(async () => {
   delete env.CONEKTA_API_URL;
   delete env.PAYMENTS_TABLE;
   delete env.CONEKTA_WEBHOOK_PUBLIC_KEYS;
-  child = spawn('node_modules/.bin/tsx', ['local/start.ts'], {
+  child = spawn(process.execPath, ['--import', 'tsx', 'local/start.ts'], {
     env: {
       ...env,
       PORT: String(port),
@@ -46,6 +46,7 @@ beforeAll(async () => {
       CONEKTA_SANDBOX_PORT: String(sandboxPort),
       DYNAMODB_PORT: String(dynamoPort),
       PAGOS_ESBUILD_WORK_FOLDER: '.esbuild-e2e',
+      PAGOS_ESBUILD_WATCH: '.no-watch/**', // no rebuild mid-request if the tree changes
     },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,

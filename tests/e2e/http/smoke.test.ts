@@ -33,7 +33,7 @@ beforeAll(async () => {
   delete env.CONEKTA_API_URL;
   delete env.PAYMENTS_TABLE;
   delete env.CONEKTA_WEBHOOK_PUBLIC_KEYS;
-  child = spawn('node_modules/.bin/tsx', ['local/start.ts'], {
+  child = spawn(process.execPath, ['--import', 'tsx', 'local/start.ts'], {
     env: {
       ...env,
       PORT: String(port),
@@ -41,6 +41,7 @@ beforeAll(async () => {
       CONEKTA_SANDBOX_PORT: String(sandboxPort),
       DYNAMODB_PORT: String(dynamoPort),
       PAGOS_ESBUILD_WORK_FOLDER: '.esbuild-smoke',
+      PAGOS_ESBUILD_WATCH: '.no-watch/**', // no rebuild mid-request if the tree changes
     },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
