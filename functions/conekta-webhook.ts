@@ -5,23 +5,28 @@ import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
 import { readConfig } from '../lib/config.js';
 import { handleConektaWebhook } from '../lib/http/conekta-webhook.js';
-import { Logger } from '../lib/http/logger.js';
-import { errorResponder } from '../lib/http/middlewares.js';
+import { createLogger } from '../lib/http/logger.js';
+import { PagosMetrics, webhookCounts } from '../lib/http/metrics.js';
+import { errorResponder, observability } from '../lib/http/middlewares.js';
 import { readNotifyConfig } from '../lib/notify/config.js';
-import { createNotifier } from '../lib/notify/sweeper.js';
+import { deliverNotificationNow, type NotifierDeps } from '../lib/notify/sweeper.js';
 import { parseWebhookPublicKeys } from '../lib/providers/conekta/webhook-signature.js';
 import { DynamoNotificationOutbox } from '../lib/store/notifications.js';
 import { DynamoReconcileStore } from '../lib/store/reconcile.js';
 
 const config = readConfig();
-const logger = new Logger('pagos-webhooks', config.logLevel);
+const notifyConfig = readNotifyConfig();
+const logger = createLogger('pagos-webhooks', config.logLevel);
+const metrics = new PagosMetrics({ stage: notifyConfig.stage });
 const db = new DynamoDBClient({});
 const store = new DynamoReconcileStore(db, config.paymentsTable);
-const notifier = createNotifier({
+// Only the immediate attempt: the sweep is the sweeper Lambda's (and stays out of this bundle).
+const notifyDeps: NotifierDeps = {
   outbox: new DynamoNotificationOutbox(db, config.paymentsTable),
-  config: readNotifyConfig(),
+  config: notifyConfig,
   log: logger,
-});
+  metrics,
+};
 
 let keys: { setting: string | undefined; parsed: readonly KeyObject[] } | undefined;
 // Parsed on first use and again only when the setting changes.
@@ -33,7 +38,11 @@ const publicKeys = () => {
 };
 
 export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyResultV2>()
+  .use(observability(logger, metrics, webhookCounts))
   .use(errorResponder(logger))
   .handler((event) =>
-    handleConektaWebhook({ store, publicKeys, logger, notifyNow: notifier.deliverNow }, event),
+    handleConektaWebhook(
+      { store, publicKeys, logger, notifyNow: (id) => deliverNotificationNow(notifyDeps, id) },
+      event,
+    ),
   );

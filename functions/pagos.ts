@@ -1,22 +1,24 @@
 /** POST /pagos: wiring only. Clients and config live at module scope, reused across invocations. */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import middy from '@middy/core';
-import httpJsonBodyParser from '@middy/http-json-body-parser';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
 import { readConfig } from '../lib/config.js';
-import { Logger } from '../lib/http/logger.js';
-import { bodySizeLimit, errorResponder, exponentNumbersAsText } from '../lib/http/middlewares.js';
+import { createLogger } from '../lib/http/logger.js';
+import { countPagosSuccess, PagosMetrics, pagosErrorCounts } from '../lib/http/metrics.js';
+import { bodySizeLimit, errorResponder, jsonBody, observability } from '../lib/http/middlewares.js';
 import { jsonResponse } from '../lib/http/responses.js';
 import { readNotifyConfig } from '../lib/notify/config.js';
-import { createNotifier } from '../lib/notify/sweeper.js';
+import { deliverNotificationNow, type NotifierDeps } from '../lib/notify/sweeper.js';
 import { checkNotificationUrl } from '../lib/notify/url-safety.js';
-import { handlePagosRequest, type PagosServices } from '../lib/payments/pagos-request.js';
+import { handlePagosRequest, type PagosServices, requestLogKeys } from '../lib/payments/pagos-request.js';
 import { createConektaProvider } from '../lib/providers/conekta/provider.js';
 import { DynamoNotificationOutbox } from '../lib/store/notifications.js';
 import { DynamoLifecycleStore } from '../lib/store/refunds.js';
 
 const config = readConfig();
-const logger = new Logger('pagos', config.logLevel);
+const notifyConfig = readNotifyConfig();
+const logger = createLogger('pagos', config.logLevel);
+const metrics = new PagosMetrics({ stage: notifyConfig.stage });
 const db = new DynamoDBClient({});
 const services: PagosServices = {
   providers: { conekta: createConektaProvider(config.conekta) },
@@ -25,30 +27,29 @@ const services: PagosServices = {
   refundLockMs: config.create.leaseMs,
   urlPolicy: (url) => checkNotificationUrl(url, { localMode: config.localMode }),
 };
-const notifier = createNotifier({
+// Only the immediate attempt: the sweep is the sweeper Lambda's (and stays out of this bundle).
+const notifyDeps: NotifierDeps = {
   outbox: new DynamoNotificationOutbox(db, config.paymentsTable),
-  config: readNotifyConfig(),
+  config: notifyConfig,
   log: logger,
-});
+  metrics,
+};
 
 type PagosEvent = Omit<APIGatewayProxyEventV2, 'body'> & { body: unknown };
 
 export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyResultV2>()
+  .use(observability(logger, metrics, pagosErrorCounts))
   .use(errorResponder(logger))
   .use(bodySizeLimit(config.maxBodyBytes))
-  .use(exponentNumbersAsText())
-  .use(httpJsonBodyParser())
+  .use(jsonBody())
   .handler(async (event) => {
-    const started = Date.now();
-    const outcome = await handlePagosRequest(services, (event as unknown as PagosEvent).body);
+    const body = (event as unknown as PagosEvent).body;
+    // Known before validation, so refusals are logged with them too.
+    logger.appendKeys(requestLogKeys(body));
+    const outcome = await handlePagosRequest(services, body);
+    logger.appendKeys({ order_id: outcome.orderId, replayed: outcome.replayed });
+    countPagosSuccess(metrics, outcome);
     // A status this request moved is told to the storefront now; the sweeper retries if this fails.
-    if (outcome.notification) await notifier.deliverNow(outcome.notification);
-    logger.info('request done', {
-      action: outcome.action,
-      reference_id: outcome.referenceId,
-      order_id: outcome.orderId,
-      replayed: outcome.replayed,
-      ms: Date.now() - started,
-    });
+    if (outcome.notification) await deliverNotificationNow(notifyDeps, outcome.notification);
     return jsonResponse(200, outcome.body);
   });

@@ -37,7 +37,8 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): PagosConfig {
       defaultPhone: env.DEFAULT_CUSTOMER_PHONE || '5555555555',
     },
     maxBodyBytes: 16 * 1024,
-    logLevel: env.LOG_LEVEL || 'info',
+    // Powertools' own setting first, like Powertools itself; any case.
+    logLevel: env.POWERTOOLS_LOG_LEVEL || env.LOG_LEVEL || 'info',
     localMode: env.PAGOS_LOCAL_MODE === 'true',
   };
 }

@@ -12,6 +12,8 @@ import { type JsonResult, jsonResponse } from './responses.js';
 
 export const WEBHOOK_MAX_BODY_BYTES = 256 * 1024;
 
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
 export type ConektaWebhookDeps = {
   store: ReconcileStore;
   /** The configured public keys; throws WebhookKeyConfigError when the setting is unusable. */
@@ -76,9 +78,10 @@ export async function handleConektaWebhook(
 
   let parsed: unknown;
   try {
-    parsed = JSON.parse(raw.toString('utf8'));
+    // Fatal: bytes that are not UTF-8 are refused, never read as U+FFFD and stored so.
+    parsed = JSON.parse(UTF8.decode(raw));
   } catch {
-    return problem(400, 'invalid_json', 'The webhook body is not valid JSON.');
+    return problem(400, 'invalid_json', 'The webhook body is not valid UTF-8 JSON.');
   }
   const reading = readConektaEvent(parsed);
   switch (reading.kind) {
@@ -87,19 +90,20 @@ export async function handleConektaWebhook(
     case 'ping':
       return received('ping');
     case 'ignored':
-      logger.debug('webhook event ignored', { event_id: reading.eventId, type: reading.type });
+      // Unknown types are anything a key holder signed: a bounded slice is enough to recognise it.
+      logger.debug('webhook event ignored', {
+        event_id: reading.eventId.slice(0, 128),
+        type: reading.type.slice(0, 64),
+      });
       return received('ignored');
     case 'order':
       break;
   }
 
-  const log = logger.child({
-    event_id: reading.eventId,
-    type: reading.type,
-    order_id: reading.snapshot.orderId,
-  });
+  // On every later line of this request, the request log line included.
+  logger.appendKeys({ event_id: reading.eventId, type: reading.type, order_id: reading.snapshot.orderId });
   if (!reading.tag) {
-    log.info('webhook for an order that is not ours');
+    logger.info('webhook for an order that is not ours');
     return received('not_ours');
   }
   const outcome = await reconcilePayment(deps.store, reading.tag, reading.snapshot, {
@@ -107,26 +111,26 @@ export async function handleConektaWebhook(
     eventId: reading.eventId,
   });
   const referenceId = reading.tag.referenceId;
+  logger.appendKeys({ reference_id: referenceId });
   switch (outcome.result) {
     case 'no_record':
-      log.warn('webhook before its payment record exists; Conekta will retry', { reference_id: referenceId });
+      logger.warn('webhook before its payment record exists; Conekta will retry');
       return problem(409, 'payment_not_recorded_yet', 'The payment is not recorded yet; retry later.');
     case 'other_order':
-      log.warn('webhook for an order that is not the recorded one; ignored', { reference_id: referenceId });
+      logger.warn('webhook for an order that is not the recorded one; ignored');
       return received('other_order');
     case 'applied':
-      log.info('payment status moved', { reference_id: referenceId, from: outcome.from, to: outcome.to });
+      logger.info('payment status moved', { from: outcome.from, to: outcome.to });
       // After the commit: a slow storefront costs this answer at most the first-attempt timeout.
       if (outcome.record.notificationUrl) await deps.notifyNow?.(notificationId(reading.tag, outcome.to));
       return received('applied');
     case 'unknown_status':
-      log.warn('unknown Conekta payment_status stored raw', {
-        reference_id: referenceId,
+      logger.warn('unknown Conekta payment_status stored raw', {
         provider_status: reading.snapshot.providerStatus,
       });
       return received(outcome.result);
     default:
-      log.info('webhook changed nothing', { reference_id: referenceId, result: outcome.result });
+      logger.info('webhook changed nothing', { result: outcome.result });
       return received(outcome.result);
   }
 }

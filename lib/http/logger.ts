@@ -1,46 +1,11 @@
 /**
- * Structured JSON logs, one line per event, with secrets and personal data removed whatever
- * field they hide in.
+ * Structured JSON logs with Powertools Logger, one line per event. Every line, Powertools' own
+ * warnings included, is redacted (./redact.ts) at the one place lines are written, then handed
+ * to a sink: stdout in Lambda, a collector in tests.
  */
-
-export const LogLevel = { debug: 10, info: 20, warn: 30, error: 40 } as const;
-export type LogLevel = keyof typeof LogLevel;
-export type LogFields = Record<string, unknown>;
-
-const REDACTED = '[redacted]';
-const SENSITIVE_KEYS = new Set([
-  'secret',
-  'authorization',
-  'token_id',
-  'token',
-  'email',
-  'phone',
-  'first_name',
-  'last_name',
-  'name',
-  'number',
-  'cvc',
-  'card',
-]);
-// Conekta private keys, bearer tokens, card tokens, and 13-19 digit card-like numbers.
-const SENSITIVE_TEXT = [/key_[A-Za-z0-9_-]+/g, /tok_[A-Za-z0-9_-]+/g, /\b(?:\d[ -]?){12,18}\d\b/g];
-
-export function redact(value: unknown, depth = 0): unknown {
-  if (depth > 8) return '[deep]';
-  if (typeof value === 'string')
-    return SENSITIVE_TEXT.reduce((text, pattern) => text.replace(pattern, REDACTED), value);
-  if (Array.isArray(value)) return value.map((item) => redact(item, depth + 1));
-  if (value instanceof Error) return { name: value.name, message: redact(value.message, depth + 1) };
-  if (value && typeof value === 'object') {
-    return Object.fromEntries(
-      Object.entries(value).map(([k, v]) => [
-        k,
-        SENSITIVE_KEYS.has(k.toLowerCase()) ? REDACTED : redact(v, depth + 1),
-      ]),
-    );
-  }
-  return value;
-}
+import { type LogItem, Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
+import type { ConstructorOptions, LogLevel } from '@aws-lambda-powertools/logger/types';
+import { redactLine } from './redact.js';
 
 export type LogSink = (line: string) => void;
 
@@ -53,46 +18,37 @@ export function setLogSink(next: LogSink): LogSink {
   return previous;
 }
 
-export class Logger {
-  private readonly threshold: number;
-
-  constructor(
-    private readonly service: string,
-    level: string = process.env.LOG_LEVEL ?? 'info',
-    private readonly context: LogFields = {},
-  ) {
-    this.threshold =
-      LogLevel[(level.toLowerCase() as LogLevel) in LogLevel ? (level.toLowerCase() as LogLevel) : 'info'];
+export class Logger extends PowertoolsLogger {
+  // Log buffering stays off: buffered lines would be written past this method.
+  protected override printLog(_level: number, log: LogItem): void {
+    log.prepareForPrint();
+    sink(redactLine(JSON.stringify(log.getAttributes(), this.getJsonReplacer())));
   }
 
-  child(context: LogFields): Logger {
-    const level = Object.entries(LogLevel).find(([, n]) => n === this.threshold)?.[0] ?? 'info';
-    return new Logger(this.service, level, { ...this.context, ...context });
+  protected override processLogItem(...args: Parameters<PowertoolsLogger['processLogItem']>): void {
+    try {
+      super.processLogItem(...args);
+    } catch {
+      // A value too deep to merge or serialize costs its line, never the request.
+      sink(JSON.stringify({ level: 'ERROR', message: 'a log line could not be written; dropped' }));
+    }
   }
 
-  debug(message: string, fields?: LogFields): void {
-    this.write('debug', message, fields);
-  }
-  info(message: string, fields?: LogFields): void {
-    this.write('info', message, fields);
-  }
-  warn(message: string, fields?: LogFields): void {
-    this.write('warn', message, fields);
-  }
-  error(message: string, fields?: LogFields): void {
-    this.write('error', message, fields);
+  protected override createLogger(options?: ConstructorOptions): Logger {
+    return new Logger(options);
   }
 
-  private write(level: LogLevel, message: string, fields?: LogFields): void {
-    if (LogLevel[level] < this.threshold) return;
-    const entry = {
-      level,
-      message,
-      service: this.service,
-      timestamp: new Date().toISOString(),
-      ...this.context,
-      ...fields,
-    };
-    sink(JSON.stringify(redact(entry)));
+  // createChild goes through createLogger: children redact too.
+  override createChild(options?: ConstructorOptions): Logger {
+    return super.createChild(options) as Logger;
   }
+}
+
+/**
+ * The service's logger. `level` comes from POWERTOOLS_LOG_LEVEL or LOG_LEVEL (lib/config.ts),
+ * in any case; an unknown level means INFO.
+ */
+export function createLogger(serviceName: string, level?: string): Logger {
+  const logLevel = level?.toUpperCase() as LogLevel | undefined;
+  return new Logger({ serviceName, ...(logLevel && { logLevel }) });
 }

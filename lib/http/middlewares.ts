@@ -1,11 +1,136 @@
 /** middy middlewares: one concern each. */
-import type { MiddlewareObj } from '@middy/core';
-import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { randomUUID } from 'node:crypto';
+import type { MiddlewareObj, Request } from '@middy/core';
+import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { ErrorCode, PagosError } from '../payments/errors.js';
 import type { Logger } from './logger.js';
+import type { PagosMetrics } from './metrics.js';
+import { type AnswerSummary, summarizeAnswer } from './outcome.js';
+import { forgetSensitiveValues, rememberSensitiveValues, sensitiveValuesIn } from './redact.js';
 import { errorResponse, httpErrorToPagosError, internalError } from './responses.js';
 
 type Middleware = MiddlewareObj<APIGatewayProxyEventV2, unknown>;
+/** For any Lambda event: HTTP, or the sweeper's schedule. */
+type AnyMiddleware = MiddlewareObj<unknown, unknown, Error, Context>;
+type AnyRequest = Request<unknown, unknown, Error, Context>;
+
+export const REQUEST_ID_HEADER = 'X-Request-Id';
+
+const ID_SHAPE = /^[A-Za-z0-9][A-Za-z0-9_.:=/+-]{0,127}$/;
+
+/** API Gateway's request id; the Lambda request id for other events (or direct invocations). */
+export function requestIdOf(event: unknown, context: Partial<Context> | undefined): string {
+  const fromGateway = (event as { requestContext?: { requestId?: unknown } } | null)?.requestContext
+    ?.requestId;
+  if (typeof fromGateway === 'string' && ID_SHAPE.test(fromGateway)) return fromGateway;
+  return context?.awsRequestId || randomUUID();
+}
+
+/**
+ * Puts the request id on every log line of the request as `correlation_id`, and on every HTTP
+ * answer, errors included, as `X-Request-Id`. Use it first, so its after/onError run last.
+ */
+export function correlationId(logger: Logger): AnyMiddleware {
+  const ids = new WeakMap<AnyRequest, string>();
+  const echo = (request: AnyRequest) => {
+    const response = request.response as { statusCode?: unknown; headers?: Record<string, string> } | null;
+    const id = ids.get(request);
+    if (id && response && typeof response.statusCode === 'number')
+      response.headers = { ...response.headers, [REQUEST_ID_HEADER]: id };
+  };
+  return {
+    before: (request) => {
+      const id = requestIdOf(request.event, request.context);
+      ids.set(request, id);
+      // Keys of the previous invocation must not leak into this one.
+      logger.resetKeys();
+      if (request.context?.awsRequestId) logger.addContext(request.context);
+      logger.appendKeys({ correlation_id: id });
+    },
+    after: echo,
+    onError: echo,
+  };
+}
+
+/** Raw body text, for reading only; undefined when absent or too large to bother. */
+function bodyText(event: unknown): string | undefined {
+  const { body, isBase64Encoded } = (event ?? {}) as { body?: unknown; isBase64Encoded?: unknown };
+  if (typeof body !== 'string' || body.length > 512 * 1024) return undefined;
+  return isBase64Encoded === true ? Buffer.from(body, 'base64').toString('utf8') : body;
+}
+
+/**
+ * Teaches the log redactor the sensitive values this request carries (a buyer's name has no
+ * pattern to find it by), before anything parses or logs, and forgets them afterwards.
+ */
+export function sensitiveValues(): AnyMiddleware {
+  const forget = () => forgetSensitiveValues();
+  return {
+    before: (request) => {
+      forgetSensitiveValues();
+      const text = bodyText(request.event);
+      if (text === undefined || !/^\s*[[{]/.test(text)) return;
+      try {
+        rememberSensitiveValues(sensitiveValuesIn(JSON.parse(text)));
+      } catch {
+        // not JSON: patterns still apply, and nothing of it is logged
+      }
+    },
+    after: forget,
+    onError: forget,
+  };
+}
+
+/** At debug, a `request received` line; always, one `request done` line: status, outcome and latency (ms). */
+export function requestLog(logger: Logger): AnyMiddleware {
+  const started = new WeakMap<AnyRequest, number>();
+  const done = (request: AnyRequest) => {
+    const { status, outcome } = summarizeAnswer(request.response);
+    const ms = Math.round(performance.now() - (started.get(request) ?? performance.now()));
+    const fields = { status, outcome, ms };
+    if (status >= 500) logger.error('request done', fields);
+    else logger.info('request done', fields);
+  };
+  return {
+    before: (request) => {
+      started.set(request, performance.now());
+      const { body, headers } = (request.event ?? {}) as {
+        body?: unknown;
+        headers?: Record<string, unknown>;
+      };
+      logger.debug('request received', {
+        bytes: typeof body === 'string' ? body.length : 0,
+        content_type: String(headers?.['content-type'] ?? '').slice(0, 100),
+      });
+    },
+    after: done,
+    onError: done,
+  };
+}
+
+type Counts = (answer: AnswerSummary) => readonly { name: string; dimensions?: Record<string, string> }[];
+
+/**
+ * Counts what the answer says (lib/http/metrics.ts says what each endpoint counts), then writes
+ * every metric counted during the request, once, at its end.
+ */
+export function requestMetrics(metrics: PagosMetrics, counts: Counts = () => []): AnyMiddleware {
+  const publish = (request: AnyRequest) => {
+    for (const { name, dimensions } of counts(summarizeAnswer(request.response)))
+      metrics.count(name, dimensions);
+    metrics.publishStoredMetrics();
+  };
+  return { after: publish, onError: publish };
+}
+
+/**
+ * The observability stack of an HTTP function, in the order it must run: correlation id and
+ * header, redactor values, metrics, and the request log line. Use it before errorResponder, so
+ * every one of them sees the final answer.
+ */
+export function observability(logger: Logger, metrics: PagosMetrics, counts: Counts): AnyMiddleware[] {
+  return [correlationId(logger), sensitiveValues(), requestMetrics(metrics, counts), requestLog(logger)];
+}
 
 /** Refuses bodies over `maxBytes` before anything parses them. */
 export function bodySizeLimit(maxBytes: number): Middleware {
@@ -36,46 +161,55 @@ export function errorResponder(logger: Logger): Middleware {
       let pagosError: PagosError;
       if (error instanceof PagosError) {
         pagosError = error;
+        // 502/504: what Conekta did (or did not) answer is in the cause.
+        if (error.status >= 500) logger.warn('request failed', { code: error.code, cause: error.cause });
       } else if (typeof (error as { statusCode?: unknown })?.statusCode === 'number') {
+        // middy's own (415, malformed JSON): their cause holds the raw body, never logged.
         pagosError = httpErrorToPagosError(error as unknown as { statusCode: number; message?: string });
       } else {
-        logger.error('unhandled error', {
-          error: { name: error?.name, message: error?.message, stack: error?.stack },
-        });
+        logger.error('unhandled error', { error });
         pagosError = internalError();
       }
-      if (pagosError.status >= 500)
-        logger.error('request failed', { code: pagosError.code, status: pagosError.status });
-      else logger.info('request refused', { code: pagosError.code, status: pagosError.status });
       request.response = errorResponse(pagosError);
     },
   };
 }
 
+const JSON_TYPE = /^application\/([a-z0-9.+-]+\+)?json(;|$)/i;
+// ignoreBOM keeps a leading BOM, which JSON.parse refuses: base64 bodies read like text ones.
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
 /**
- * Numbers written with an exponent (`1e3`) are rewritten as their source text before the JSON
- * body parser runs, so validation refuses them instead of silently reading 1000. Needs
- * JSON.parse source access (Node 21+, the Lambda's Node 24); elsewhere the body is untouched.
+ * Parses the JSON body in place (in place of @middy/http-json-body-parser, for bundle size): 415
+ * unless the Content-Type is JSON; 400 for a missing body, bytes that are not UTF-8, JSON that does
+ * not parse, or a `__proto__` / `constructor.prototype` key (prototype pollution). A number written
+ * with an exponent (`1e3`) is kept as its source text, so validation refuses it instead of reading
+ * 1000 (needs JSON.parse source access: Node 21+, the Lambda's Node 24).
  */
-export function exponentNumbersAsText(): Middleware {
+export function jsonBody(): Middleware {
+  const invalid = () => new PagosError(400, ErrorCode.invalidJson, 'The request body is not valid JSON.');
   return {
     before: (request) => {
-      const { body, isBase64Encoded } = request.event;
-      if (typeof body !== 'string' || isBase64Encoded || !/\d[eE]/.test(body)) return;
-      let found = false;
-      let rewritten: unknown;
+      const { headers, body, isBase64Encoded } = request.event;
+      if (!JSON_TYPE.test(headers?.['content-type'] ?? headers?.['Content-Type'] ?? ''))
+        throw httpErrorToPagosError({ statusCode: 415 });
+      if (typeof body !== 'string') throw invalid();
       try {
-        rewritten = JSON.parse(body, (_key: string, value: unknown, context?: { source?: string }) => {
-          if (typeof value === 'number' && context?.source && /[eE]/.test(context.source)) {
-            found = true;
-            return context.source;
-          }
-          return value;
-        });
+        const text = isBase64Encoded ? UTF8.decode(Buffer.from(body, 'base64')) : body;
+        (request.event as { body: unknown }).body = JSON.parse(
+          text,
+          (key: string, value: unknown, context?: { source?: string }) => {
+            if (key === '__proto__' || (key === 'constructor' && Object.hasOwn(Object(value), 'prototype')))
+              throw invalid();
+            return typeof value === 'number' && context?.source && /[eE]/.test(context.source)
+              ? context.source
+              : value;
+          },
+        );
       } catch {
-        return; // not JSON: the body parser reports it
+        // Deep nesting overflows the reviver's recursion: refused the same way.
+        throw invalid();
       }
-      if (found) request.event.body = JSON.stringify(rewritten);
     },
   };
 }

@@ -45,7 +45,7 @@ export function httpErrorToPagosError(error: { statusCode: number; message?: str
         'Send the request body as JSON with the header Content-Type: application/json.',
       );
     default:
-      // http-json-body-parser answers 422 for malformed JSON; for us that is a bad request.
+      // A middleware's 4xx about the body (middy's JSON parsers answer 422): for us a bad request.
       if (error.statusCode >= 400 && error.statusCode < 500) {
         return new PagosError(400, ErrorCode.invalidJson, 'The request body is not valid JSON.');
       }

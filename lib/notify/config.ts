@@ -17,7 +17,7 @@ export type NotifyConfig = {
   perTargetConcurrency: number;
   /** `PAGOS_LOCAL_MODE=true`: loopback and private targets allowed (the storefront runs here). */
   localMode: boolean;
-  /** Dimension of the DeadNotifications metric. */
+  /** `Stage` dimension of every metric (lib/http/metrics.ts). */
   stage: string;
 };
 

@@ -4,6 +4,7 @@
  * storefront under development usually listens on localhost.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { createLogger } from '../http/logger.js';
 import { DynamoNotificationOutbox } from '../store/notifications.js';
 import { NotifyConfigError, readNotifyConfig } from './config.js';
 import { type NotifyLog, sweepNotifications } from './sweeper.js';
@@ -17,15 +18,10 @@ export type LocalSweeperOptions = {
 
 export type LocalSweeper = { stop(): Promise<void> };
 
-const consoleLog: NotifyLog = {
-  info: (message, fields) => console.log(`[notifications] ${message}`, fields ?? ''),
-  warn: (message, fields) => console.warn(`[notifications] ${message}`, fields ?? ''),
-  error: (message, fields) => console.error(`[notifications] ${message}`, fields ?? ''),
-};
-
 export function startLocalSweeper(options: LocalSweeperOptions): LocalSweeper {
   const env = options.env ?? process.env;
-  const log = options.log ?? consoleLog;
+  // The Lambda's logger: the same redacted JSON lines as in AWS.
+  const log = options.log ?? createLogger('pagos-notifications', env.POWERTOOLS_LOG_LEVEL || env.LOG_LEVEL);
   const endpoint = env.AWS_ENDPOINT_URL_DYNAMODB;
   // A local process must never sweep a real table.
   if (!endpoint)

@@ -8,16 +8,16 @@ import { randomUUID } from 'node:crypto';
 import { type NotifyConfig, NotifyConfigError } from './config.js';
 import { DeliveryFailure, type DeliveryResult, postNotification, type Resolver } from './delivery.js';
 import { TargetLimiter, targetOf } from './limiter.js';
-import { deadNotificationMetric, type MetricSink, stdoutMetrics } from './metrics.js';
+import { type Counter, NotifyMetric } from './metrics.js';
 import type { AttemptOutcome, AttemptRecord, NotificationOutbox, OutboxEntry } from './outbox.js';
 import { retryDelayMs } from './schedule.js';
 import { SIGNATURE_HEADER, signatureHeader } from './signature.js';
 
-/** The slice of lib/http/logger.ts's Logger used here. */
+/** The slice of lib/http/logger.ts's Logger (Powertools: fields merge into the JSON line) used here. */
 export type NotifyLog = {
-  info(message: string, fields?: Record<string, unknown>): void;
-  warn(message: string, fields?: Record<string, unknown>): void;
-  error(message: string, fields?: Record<string, unknown>): void;
+  info(message: string, ...fields: Record<string, unknown>[]): void;
+  warn(message: string, ...fields: Record<string, unknown>[]): void;
+  error(message: string, ...fields: Record<string, unknown>[]): void;
 };
 
 export type NotifierDeps = {
@@ -26,7 +26,8 @@ export type NotifierDeps = {
   log: NotifyLog;
   /** Tests inject a resolver to prove refusals without a real lookup or connection. */
   resolve?: Resolver;
-  metrics?: MetricSink;
+  /** Delivered / retried / dead counts (lib/http/metrics.ts); none when absent. */
+  metrics?: Counter;
   now?: () => number;
 };
 
@@ -118,26 +119,25 @@ async function attemptClaimed(
   switch (outcome.next) {
     case 'delivered':
       deps.log.info('notification delivered', fields);
+      deps.metrics?.count(NotifyMetric.delivered);
       break;
     case 'retry':
       deps.log.warn('notification attempt failed; will retry', {
         ...fields,
         retry_at: new Date(outcome.dueAt).toISOString(),
       });
+      deps.metrics?.count(NotifyMetric.retried);
       break;
     case 'dead':
       deps.log.error(
         'notification dead: no attempts left; redrive with `npm run notifications -- redrive`',
         fields,
       );
-      (deps.metrics ?? stdoutMetrics)(
-        deadNotificationMetric({
-          stage: config.stage,
-          notificationId: entry.id,
-          target: fields.target,
-          attempts: entry.attempts,
-          nowMs: finishedAt,
-        }),
+      // Its own line: the id and target (metadata, not dimensions) say which one died.
+      deps.metrics?.count(
+        NotifyMetric.dead,
+        {},
+        { notification_id: entry.id, target: fields.target, attempts: entry.attempts },
       );
       break;
   }

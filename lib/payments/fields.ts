@@ -29,6 +29,7 @@ export function isJsonObject(value: unknown): value is JsonObject {
 // WHATWG-style pragmatic check: one @, no spaces, a dot in the domain, sane length.
 const EMAIL_PATTERN = /^[^\s@"<>()[\]\\,;:]+@[^\s@"<>()[\]\\,;:]+\.[^\s@"<>()[\]\\,;:]{2,}$/;
 const PHONE_PATTERN = /^\+?[0-9]{8,15}$/;
+const LONE_SURROGATE = /\p{Cs}/u;
 
 export class FieldReader {
   readonly issues: FieldIssue[] = [];
@@ -55,6 +56,8 @@ export class FieldReader {
       return opts.required ? this.fail(field, 'is required') : undefined;
     }
     if (typeof value !== 'string') return this.fail(field, 'must be a string');
+    // A lone surrogate (`"\ud800"` is valid JSON) has no UTF-8 form: DynamoDB and Conekta cannot take it.
+    if (LONE_SURROGATE.test(value)) return this.fail(field, 'must be valid Unicode text');
     const min = opts.min ?? 1;
     if (value.trim().length < min) {
       return this.fail(field, min === 1 ? 'must not be empty' : `must be at least ${min} characters`);
@@ -184,6 +187,27 @@ export class FieldReader {
     for (const field of Object.keys(this.body)) {
       if (!known.includes(field)) this.fail(field, 'is not a field of this action');
     }
+  }
+}
+
+/** No request needs more than a few levels; 8,000 of them would overflow any recursive walk. */
+export const MAX_NESTING = 32;
+
+/** Refuses a body nested deeper than MAX_NESTING, measured without recursion. */
+export function refuseDeepNesting(body: unknown): void {
+  const stack: [unknown, number][] = [[body, 0]];
+  while (stack.length > 0) {
+    const [value, depth] = stack.pop()!;
+    if (value === null || typeof value !== 'object') continue;
+    if (depth >= MAX_NESTING) {
+      throw new PagosError(
+        400,
+        ErrorCode.invalidRequest,
+        `The request body nests deeper than ${MAX_NESTING} levels.`,
+        [{ field: '(body)', message: `must not nest deeper than ${MAX_NESTING} levels` }],
+      );
+    }
+    for (const child of Object.values(value)) stack.push([child, depth + 1]);
   }
 }
 

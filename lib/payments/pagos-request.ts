@@ -5,7 +5,7 @@ import { type CreatePaymentLinkConfig, createPaymentLink } from './create-paymen
 import { parseCreatePaymentLinkRequest } from './create-request.js';
 import { ErrorCode, PagosError } from './errors.js';
 import type { NotificationUrlPolicy } from './fields.js';
-import { isJsonObject, refuseRawCardData } from './fields.js';
+import { isJsonObject, refuseDeepNesting, refuseRawCardData } from './fields.js';
 import { cancelPayment, type LifecycleStore, paymentStatus, refundPayment } from './payment-lifecycle.js';
 import type { PaymentProvider, PaymentStore } from './ports.js';
 import { parsePaymentReference, parseRefundRequest } from './refund-request.js';
@@ -33,12 +33,23 @@ export type PagosOutcome = {
   notification?: string | undefined;
 };
 
+/** Action and reference_id for the request's log lines, when plausible (never a 16 KiB string). */
+export function requestLogKeys(body: unknown): { action?: string; reference_id?: string } {
+  if (!isJsonObject(body)) return {};
+  const { action, reference_id: referenceId } = body;
+  return {
+    ...(typeof action === 'string' && action.length <= 32 && { action }),
+    ...(typeof referenceId === 'string' && referenceId.length <= 249 && { reference_id: referenceId }),
+  };
+}
+
 const isAction = (value: unknown): value is PagosAction => SUPPORTED_ACTIONS.includes(value as PagosAction);
 
 export async function handlePagosRequest(services: PagosServices, body: unknown): Promise<PagosOutcome> {
   if (!isJsonObject(body)) {
     throw new PagosError(400, ErrorCode.invalidRequest, 'The request body must be a JSON object.');
   }
+  refuseDeepNesting(body);
   refuseRawCardData(body);
 
   const providerName = body.provider;

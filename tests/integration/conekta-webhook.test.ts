@@ -297,12 +297,12 @@ describe('limits and failures', () => {
 
   it('answers 500 when DynamoDB fails, so Conekta retries, and writes nothing', async () => {
     const { default: middy } = await import('@middy/core');
-    const { Logger } = await import('../../lib/http/logger.js');
+    const { createLogger } = await import('../../lib/http/logger.js');
     const { errorResponder } = await import('../../lib/http/middlewares.js');
     const { handleConektaWebhook } = await import('../../lib/http/conekta-webhook.js');
     const { DynamoReconcileStore } = await import('../../lib/store/reconcile.js');
     const { createPublicKey } = await import('node:crypto');
-    const logger = new Logger('test', 'error');
+    const logger = createLogger('test', 'error');
     const broken = new DynamoReconcileStore(client, 'no-such-table');
     const handler = middy<APIGatewayProxyEventV2>()
       .use(errorResponder(logger))

@@ -10,7 +10,8 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type DynamoDBClient, TransactWriteItemsCommand } from '@aws-sdk/client-dynamodb';
 import { handleConektaWebhook } from '../../lib/http/conekta-webhook.js';
-import { Logger } from '../../lib/http/logger.js';
+import { createLogger } from '../../lib/http/logger.js';
+import { PagosMetrics } from '../../lib/http/metrics.js';
 import { type NotifyConfig, readNotifyConfig } from '../../lib/notify/config.js';
 import { startLocalSweeper } from '../../lib/notify/local.js';
 import {
@@ -122,17 +123,19 @@ async function harness(
     warn: (message, fields) => logs.push({ level: 'warn', message, ...(fields && { fields }) }),
     error: (message, fields) => logs.push({ level: 'error', message, ...(fields && { fields }) }),
   };
+  const notifyConfig = {
+    ...readNotifyConfig({ PAGOS_LOCAL_MODE: 'true', NOTIFICATION_SIGNING_SECRET: SECRET }),
+    retrySchedule: [0.05, 0.05, 0.05],
+    timeoutMs: 2000,
+    firstAttemptTimeoutMs: 2000,
+    ...config,
+  };
   const deps: NotifierDeps = {
     outbox,
-    config: {
-      ...readNotifyConfig({ PAGOS_LOCAL_MODE: 'true', NOTIFICATION_SIGNING_SECRET: SECRET }),
-      retrySchedule: [0.05, 0.05, 0.05],
-      timeoutMs: 2000,
-      firstAttemptTimeoutMs: 2000,
-      ...config,
-    },
+    config: notifyConfig,
     log,
-    metrics: (line) => metrics.push(line),
+    // Dead notifications are written at once; delivered / retried counts wait for a publish.
+    metrics: new PagosMetrics({ stage: notifyConfig.stage, sink: (line) => metrics.push(line) }),
     ...extra,
   };
   return { table, outbox, deps, metrics, logs };
@@ -195,7 +198,7 @@ describe('a paid payment, from webhook to storefront', () => {
     const deps = {
       store: new DynamoReconcileStore(client, h.table),
       publicKeys: () => [createPublicKey(signer.publicKeyPem)],
-      logger: new Logger('test', 'error'),
+      logger: createLogger('test', 'error'),
     };
     const eventFor = (eventId?: string) =>
       orderEvent(

@@ -1,47 +1,124 @@
 /**
- * The merchant's Conekta secret is used for the call and dropped: across every flow, at debug
- * log level, it appears in no log line and in no stored item.
+ * Logs that tell an operator what happened without leaking a secret. At debug level, across the
+ * whole flow (create, charge, webhook, storefront notification, sweeper retry, refund, cancel,
+ * refusals and a Conekta timeout), no log line and no stored item holds the merchant's secret,
+ * the card token, the buyer's email, phone or name, or a card-like number; and every line of a
+ * request carries its request id, the one echoed as X-Request-Id.
  */
-import { randomUUID } from 'node:crypto';
+import { randomUUID, sign } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
+import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { setLogSink } from '../../lib/http/logger.js';
+import { setMetricSink } from '../../lib/http/metrics.js';
+import { merchantFingerprint } from '../../lib/payments/fingerprints.js';
+import { orderEvent, webhookSigner } from '../support/conekta-events.js';
+import { apiGatewayEvent, lambdaContext } from '../support/lambda-http.js';
 import { eventually, type PagosStack, startPagosStack } from '../support/pagos-stack.js';
 
+type Handler = (event: unknown, context: Context) => Promise<unknown>;
+type HttpAnswer = { statusCode: number; headers: Record<string, string>; body: string };
+
+const secret = `key_hygiene_${randomUUID().replaceAll('-', '')}`;
+const token = 'tok_test_visa_4242';
+const person = {
+  first_name: 'Eufrosina',
+  last_name: 'Quetzalli',
+  email: 'eufrosina.secretcheck@example.com',
+  phone: '5512345678',
+};
+const signingSecret = 'whsec_hygiene_test';
+// Platform ids (UUIDs, API Gateway ids) may hold any digits; they are not checked for cards.
+const PLATFORM_IDS = ['correlation_id', 'function_request_id', 'xray_trace_id'];
+const CARD_LIKE = /(?<![A-Za-z0-9])\d(?:[ -]?\d){12,18}(?![A-Za-z0-9])/;
+
 let stack: PagosStack;
+let receiver: Server;
+let receiverUrl: string;
+const deliveries: string[] = [];
+let failNextDelivery = false;
 const logs: string[] = [];
+const metrics: string[] = [];
+
 beforeAll(async () => {
   process.env.LOG_LEVEL = 'debug';
   setLogSink((line) => logs.push(line));
-  stack = await startPagosStack('hygiene', { env: { CONEKTA_TIMEOUT_MS: '500' } });
-});
-afterAll(() => stack.stop());
-
-it('no secret in any log line or stored item, whatever the flow', async () => {
-  const secret = `key_hygiene_${randomUUID().replaceAll('-', '')}`;
-  const token = 'tok_test_visa_4242';
-  const person = {
-    first_name: 'andres',
-    last_name: 'jaro',
-    email: 'andres.secretcheck@example.com',
-    phone: '5512345678',
-  };
-  const base = { provider: 'conekta', secret };
-  const create = (reference: string, extra = {}) =>
-    stack.pagos({
-      ...base,
-      action: 'create',
-      reference_id: reference,
-      amount: 1000,
-      return_url: 'https://shop.example.com',
-      notification_url: 'https://shop.example.com/n',
-      ...person,
-      ...extra,
+  setMetricSink((line) => metrics.push(line));
+  receiver = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => {
+      if (failNextDelivery) {
+        failNextDelivery = false;
+        res.writeHead(503).end('busy');
+        return;
+      }
+      deliveries.push(Buffer.concat(chunks).toString('utf8'));
+      res.writeHead(200).end('ok');
     });
+  });
+  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/pagos/notify`;
+  stack = await startPagosStack('hygiene', {
+    env: {
+      CONEKTA_TIMEOUT_MS: '500',
+      NOTIFICATION_SIGNING_SECRET: signingSecret,
+      NOTIFICATION_RETRY_SCHEDULE: '0.05,0.05',
+    },
+  });
+});
+afterAll(async () => {
+  await stack.stop();
+  await new Promise<void>((resolve) => receiver.close(() => resolve()));
+});
 
+/** Values a log line must never show: parsed, with the platform ids left out. */
+function leaks(lines: readonly string[]): string[] {
+  const forbidden = [
+    secret,
+    token,
+    person.email,
+    person.phone,
+    person.first_name,
+    person.last_name,
+    signingSecret,
+  ];
+  return lines.filter((line) => {
+    const fields = JSON.parse(line) as Record<string, unknown>;
+    for (const id of PLATFORM_IDS) delete fields[id];
+    const text = JSON.stringify(fields);
+    return forbidden.some((value) => text.includes(value)) || CARD_LIKE.test(text);
+  });
+}
+
+const base = { provider: 'conekta', secret };
+const create = (reference: string, extra = {}) =>
+  stack.pagos({
+    ...base,
+    action: 'create',
+    reference_id: reference,
+    amount: 1000,
+    return_url: 'https://shop.example.com',
+    notification_url: receiverUrl,
+    ...person,
+    ...extra,
+  });
+
+it('no secret, token, email, phone, name or card number in any log line or stored item, whatever the flow', async () => {
   const link = await create('hy-1');
   await create('hy-1');
   await create('hy-1', { amount: 5 });
   await create('hy-2', { email: 'broken' });
+  await create('4111 1111 1111 1111'); // a card number where a reference should be
+  await stack.pagos({
+    ...base,
+    action: 'charge',
+    reference_id: 'hy-c',
+    amount: 10,
+    number: '4242 4242 4242 4242',
+  });
+  await stack.pagos({}, { raw: `{"secret":"${secret}","email":"${person.email}"` }); // broken JSON
   await stack.sandboxControl('POST', '/_sandbox/faults', { hang_next: 1 });
   await create('hy-3');
   await stack.sandboxControl('DELETE', '/_sandbox/faults');
@@ -62,23 +139,122 @@ it('no secret in any log line or stored item, whatever the flow', async () => {
     token_id: 'tok_test_card_declined',
     ...person,
   });
+
+  // Paid: Conekta's webhook, then the storefront's notification, right away.
   await stack.sandboxControl('POST', `/_sandbox/orders/${link.json.id}/pay_card`);
-  await eventually('the webhook', async () =>
-    (await stack.record(secret, 'hy-1'))?.status === 'paid' ? true : undefined,
+  await eventually('the paid notification', async () =>
+    deliveries.some((d) => d.includes('"payment.paid"')) ? true : undefined,
   );
   await stack.pagos({ ...base, action: 'status', reference_id: 'hy-1' });
+
+  // Refunded: the first attempt fails, the sweeper Lambda delivers the retry.
+  failNextDelivery = true;
   await stack.pagos({ ...base, action: 'refund', reference_id: 'hy-1', amount: 1 });
+  const sweeper = (await import('../../functions/notification-sweeper.js')).handler as unknown as Handler;
+  await eventually('the retried notification', async () => {
+    await sweeper({ id: 'sweep', 'detail-type': 'Scheduled Event' }, lambdaContext());
+    return deliveries.some((d) => d.includes('"payment.partially_refunded"')) ? true : undefined;
+  });
+
   await stack.pagos({ ...base, action: 'cancel', reference_id: 'hy-3' });
   await stack.pagos({ ...base, action: 'status', reference_id: 'nothing-here' });
 
-  expect(logs.length).toBeGreaterThan(10);
-  const logText = logs.join('\n');
-  expect(logText).not.toContain(secret);
-  expect(logText).not.toContain(token);
+  expect(logs.length).toBeGreaterThan(30);
+  expect(logs.some((l) => l.includes('"notification delivered"'))).toBe(true);
+  expect(logs.some((l) => l.includes('"DEBUG"'))).toBe(true);
+  expect(leaks(logs)).toEqual([]);
+  // The metrics say the same story, with no personal data either.
+  expect(metrics.some((m) => m.includes('"PaymentsCreated"'))).toBe(true);
+  expect(metrics.some((m) => m.includes('"NotificationsDelivered"'))).toBe(true);
+  expect(leaks(metrics.map((m) => JSON.stringify({ ...JSON.parse(m), _aws: undefined })))).toEqual([]);
 
   const items = await stack.client.send(new ScanCommand({ TableName: stack.table, ConsistentRead: true }));
   const stored = JSON.stringify(items.Items);
   expect(items.Items?.length).toBeGreaterThan(3);
   expect(stored).not.toContain(secret);
   expect(stored).not.toContain(token);
+});
+
+describe('correlation: every line of a request carries its id, echoed as X-Request-Id', () => {
+  const signer = webhookSigner();
+  beforeAll(async () => {
+    // Nothing else runs meanwhile: the sandbox keeps its webhooks, the test sends its own.
+    await stack.sandboxControl('POST', '/_sandbox/faults', { webhooks_enabled: false });
+    process.env.CONEKTA_WEBHOOK_PUBLIC_KEYS = `${process.env.CONEKTA_WEBHOOK_PUBLIC_KEYS}\n${signer.publicKeyPem}`;
+  });
+  afterAll(() => stack.sandboxControl('DELETE', '/_sandbox/faults'));
+
+  /** Invokes the handler in-process and returns its answer and the lines it logged. */
+  async function traced(path: string, body: Buffer, headers: Record<string, string> = {}) {
+    const route = path === '/pagos' ? '../../functions/pagos.js' : '../../functions/conekta-webhook.js';
+    const handler = (await import(route)).handler as unknown as Handler;
+    const event: APIGatewayProxyEventV2 = apiGatewayEvent(
+      'POST',
+      path,
+      { 'content-type': 'application/json', ...headers },
+      body,
+    );
+    const from = logs.length;
+    const answer = (await handler(event, lambdaContext())) as HttpAnswer;
+    const lines = logs.slice(from).map((l) => JSON.parse(l) as { correlation_id?: string; message: string });
+    return { requestId: event.requestContext.requestId, answer, lines };
+  }
+
+  const expectCorrelated = ({ requestId, answer, lines }: Awaited<ReturnType<typeof traced>>) => {
+    expect(answer.headers['X-Request-Id']).toBe(requestId);
+    expect(lines.map((l) => l.message)).toContain('request done');
+    expect(lines.filter((l) => l.correlation_id !== requestId)).toEqual([]);
+  };
+
+  const json = (value: unknown) => Buffer.from(JSON.stringify(value));
+  let orderId: string;
+
+  it('POST /pagos: an accepted create and refusals', async () => {
+    const created = await traced(
+      '/pagos',
+      json({
+        ...base,
+        action: 'create',
+        reference_id: 'hy-corr',
+        amount: 1000,
+        return_url: 'https://shop.example.com',
+        notification_url: receiverUrl,
+        ...person,
+      }),
+    );
+    expect(created.answer.statusCode).toBe(200);
+    expectCorrelated(created);
+    orderId = (JSON.parse(created.answer.body) as { id: string }).id;
+    const done = created.lines.find((l) => l.message === 'request done');
+    expect(done).toMatchObject({ action: 'create', reference_id: 'hy-corr', order_id: orderId, status: 200 });
+    expect(done).toHaveProperty('ms');
+
+    const refused = await traced('/pagos', json({ ...base, action: 'create', reference_id: 'hy-corr-2' }));
+    expect(refused.answer.statusCode).toBe(400);
+    expectCorrelated(refused);
+    const badType = await traced('/pagos', Buffer.from('{}'), { 'content-type': 'text/plain' });
+    expect(badType.answer.statusCode).toBe(415);
+    expectCorrelated(badType);
+  });
+
+  it('POST /webhooks/conekta: an applied event and its notification, and an unsigned one', async () => {
+    const event = orderEvent('order.paid', {
+      id: orderId,
+      payment_status: 'paid',
+      updated_at: Math.floor(Date.now() / 1000),
+      metadata: { reference_id: 'hy-corr', pagos_merchant: merchantFingerprint(secret) },
+    });
+    const body = json(event);
+    const paid = await traced('/webhooks/conekta', body, {
+      digest: sign('sha256', body, signer.privateKey).toString('base64'),
+    });
+    expect(JSON.parse(paid.answer.body)).toEqual({ received: true, outcome: 'applied' });
+    expectCorrelated(paid);
+    // The storefront's notification was attempted inside this request, under the same id.
+    expect(paid.lines.map((l) => l.message)).toContain('notification delivered');
+
+    const unsigned = await traced('/webhooks/conekta', body);
+    expect(unsigned.answer.statusCode).toBe(401);
+    expectCorrelated(unsigned);
+  });
 });

@@ -92,7 +92,7 @@ it('with no public key configured, events answer 500 and the sandbox’s retry s
         : undefined;
     });
     expect((await stack.record(secret, 'wh-nokey'))?.status).toBe('created');
-    expect(logs.some((l) => l.includes('"level":"error"') && l.includes('CONEKTA_WEBHOOK_PUBLIC_KEYS'))).toBe(
+    expect(logs.some((l) => l.includes('"level":"ERROR"') && l.includes('CONEKTA_WEBHOOK_PUBLIC_KEYS'))).toBe(
       true,
     );
   } finally {

@@ -100,14 +100,24 @@ export function tagMetadata(tag: PaymentTag): Record<string, string> {
   return { [METADATA.referenceId]: tag.referenceId, [METADATA.merchant]: tag.merchant };
 }
 
+// What Pagos writes: a merchant fingerprint (lib/payments/fingerprints.ts) and a reference of
+// 1..249 characters. Anything longer cannot name one of our payments (nor fit a DynamoDB key).
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/** A count or a Unix time as Conekta sends them; anything else (1e300, -1, 0.5) is not one. */
+const wholeNumber = (value: unknown): number | undefined =>
+  Number.isSafeInteger(value) && (value as number) >= 0 ? (value as number) : undefined;
+
+/** An id or status Conekta could have sent: short, well-formed text. */
+const isShortText = (value: unknown, max: number): value is string =>
+  typeof value === 'string' && value.length > 0 && value.length <= max && !LONE_SURROGATE.test(value);
+
 export function readTag(metadata: unknown): PaymentTag | undefined {
   if (!metadata || typeof metadata !== 'object') return undefined;
   const m = metadata as Record<string, unknown>;
   const referenceId = m[METADATA.referenceId];
   const merchant = m[METADATA.merchant];
-  return typeof referenceId === 'string' && typeof merchant === 'string'
-    ? { referenceId, merchant }
-    : undefined;
+  return isShortText(referenceId, 249) && isShortText(merchant, 64) ? { referenceId, merchant } : undefined;
 }
 
 /** Reads every optional field as possibly null: real Conekta bodies carry nulls the spec omits. */
@@ -154,7 +164,9 @@ type ChargeDetails = Pick<ProviderOrder, 'paidAt' | 'paymentMethod' | 'card' | '
 /** What Pagos keeps of an order's charges: when, how, and for cards only brand and last4. */
 export function chargeDetails(order: Partial<ConektaOrder>): ChargeDetails {
   const charges = order.charges?.data ?? [];
-  const charge = charges.find((c) => c.status === 'paid' || typeof c.paid_at === 'number') ?? charges[0];
+  const charge = Array.isArray(charges)
+    ? (charges.find((c) => c?.status === 'paid' || typeof c?.paid_at === 'number') ?? charges[0])
+    : undefined;
   const method = (charge?.payment_method ?? {}) as { object?: unknown; brand?: unknown; last4?: unknown };
   const paymentMethod = typeof method.object === 'string' ? PAYMENT_METHOD_OBJECTS[method.object] : undefined;
   const card =
@@ -164,11 +176,13 @@ export function chargeDetails(order: Partial<ConektaOrder>): ChargeDetails {
           ...(typeof method.last4 === 'string' && { last4: method.last4 }),
         }
       : undefined;
+  const paidAt = wholeNumber(charge?.paid_at);
+  const amountRefundedCents = wholeNumber(order.amount_refunded);
   return {
-    ...(typeof charge?.paid_at === 'number' && { paidAt: charge.paid_at }),
+    ...(paidAt !== undefined && { paidAt }),
     ...(paymentMethod && { paymentMethod }),
     ...(card && { card }),
-    ...(typeof order.amount_refunded === 'number' && { amountRefundedCents: order.amount_refunded }),
+    ...(amountRefundedCents !== undefined && { amountRefundedCents }),
   };
 }
 
@@ -222,14 +236,17 @@ export function readConektaEvent(event: unknown): ConektaEventReading {
   if (type === 'webhook_ping') return { kind: 'ping', eventId };
   if (!isOrderEventType(type)) return { kind: 'ignored', eventId, type };
   const order = (e.data as { object?: Partial<ConektaOrder> } | undefined)?.object;
-  if (!order || typeof order.id !== 'string' || order.id === '') {
+  if (!order || typeof order !== 'object' || !isShortText(order.id, 128)) {
     return { kind: 'malformed', reason: 'The event has no data.object.id.' };
   }
-  if (!eventId) return { kind: 'malformed', reason: 'The event has no id.' };
+  // The id names the event's receipt in DynamoDB: Conekta's are 24 characters.
+  if (!isShortText(eventId, 128)) return { kind: 'malformed', reason: 'The event has no usable id.' };
   const paymentStatus = typeof order.payment_status === 'string' ? order.payment_status : null;
+  if (paymentStatus !== null && paymentStatus !== '' && !isShortText(paymentStatus, 64))
+    return { kind: 'malformed', reason: 'The event has an unusable data.object.payment_status.' };
   const status = paymentStatus === null ? CONEKTA_ORDER_EVENTS[type] : toPaymentStatus(paymentStatus);
   const details = chargeDetails(order);
-  const updatedAt = Number(order.updated_at ?? order.created_at ?? 0);
+  const updatedAt = wholeNumber(order.updated_at ?? order.created_at) ?? 0;
   return {
     kind: 'order',
     eventId,
@@ -239,7 +256,7 @@ export function readConektaEvent(event: unknown): ConektaEventReading {
       orderId: order.id,
       status,
       providerStatus: paymentStatus,
-      updatedAt: Number.isFinite(updatedAt) ? updatedAt : 0,
+      updatedAt,
       livemode: order.livemode === true,
       ...(details.paidAt !== undefined && { paidAt: details.paidAt }),
       ...(details.paymentMethod && { paymentMethod: details.paymentMethod }),

