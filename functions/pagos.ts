@@ -1,18 +1,19 @@
 /** POST /pagos: wiring only. Clients and config live at module scope, reused across invocations. */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import middy from '@middy/core';
+import httpJsonBodyParser from '@middy/http-json-body-parser';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
 import { readConfig } from '../lib/config.js';
 import { createLogger } from '../lib/http/logger.js';
 import { countPagosSuccess, PagosMetrics, pagosErrorCounts } from '../lib/http/metrics.js';
-import { bodySizeLimit, errorResponder, jsonBody, observability } from '../lib/http/middlewares.js';
+import { bodySizeLimit, errorResponder, jsonBodyText, observability } from '../lib/http/middlewares.js';
 import { jsonResponse } from '../lib/http/responses.js';
 import { readNotifyConfig } from '../lib/notify/config.js';
-import { deliverNotificationNow, type NotifierDeps } from '../lib/notify/sweeper.js';
+import { type DeliveryDeps, deliverNotificationNow } from '../lib/notify/sweeper.js';
 import { checkNotificationUrl } from '../lib/notify/url-safety.js';
 import { handlePagosRequest, type PagosServices, requestLogKeys } from '../lib/payments/pagos-request.js';
 import { createConektaProvider } from '../lib/providers/conekta/provider.js';
-import { DynamoNotificationOutbox } from '../lib/store/notifications.js';
+import { DynamoNotificationDelivery } from '../lib/store/notifications.js';
 import { DynamoLifecycleStore } from '../lib/store/refunds.js';
 
 const config = readConfig();
@@ -28,8 +29,8 @@ const services: PagosServices = {
   urlPolicy: (url) => checkNotificationUrl(url, { localMode: config.localMode }),
 };
 // Only the immediate attempt: the sweep is the sweeper Lambda's (and stays out of this bundle).
-const notifyDeps: NotifierDeps = {
-  outbox: new DynamoNotificationOutbox(db, config.paymentsTable),
+const notifyDeps: DeliveryDeps = {
+  outbox: new DynamoNotificationDelivery(db, config.paymentsTable),
   config: notifyConfig,
   log: logger,
   metrics,
@@ -41,7 +42,8 @@ export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyResultV2>()
   .use(observability(logger, metrics, pagosErrorCounts))
   .use(errorResponder(logger))
   .use(bodySizeLimit(config.maxBodyBytes))
-  .use(jsonBody())
+  .use(jsonBodyText())
+  .use(httpJsonBodyParser())
   .handler(async (event) => {
     const body = (event as unknown as PagosEvent).body;
     // Known before validation, so refusals are logged with them too.

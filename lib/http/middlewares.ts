@@ -180,36 +180,40 @@ const JSON_TYPE = /^application\/([a-z0-9.+-]+\+)?json(;|$)/i;
 const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /**
- * Parses the JSON body in place (in place of @middy/http-json-body-parser, for bundle size): 415
- * unless the Content-Type is JSON; 400 for a missing body, bytes that are not UTF-8, JSON that does
- * not parse, or a `__proto__` / `constructor.prototype` key (prototype pollution). A number written
- * with an exponent (`1e3`) is kept as its source text, so validation refuses it instead of reading
- * 1000 (needs JSON.parse source access: Node 21+, the Lambda's Node 24).
+ * Prepares the body for @middy/http-json-body-parser, which then answers 415 for a non-JSON
+ * Content-Type and 400 (via the error responder) for JSON that does not parse or carries a
+ * `__proto__` key. Here: base64 bodies become text only if they are valid UTF-8 (else 400), and
+ * numbers written with an exponent (`1e3`) become their source text, so validation refuses them
+ * instead of reading 1000 (needs JSON.parse source access: Node 21+, the Lambda's Node 24).
  */
-export function jsonBody(): Middleware {
+export function jsonBodyText(): Middleware {
   const invalid = () => new PagosError(400, ErrorCode.invalidJson, 'The request body is not valid JSON.');
   return {
     before: (request) => {
-      const { headers, body, isBase64Encoded } = request.event;
-      if (!JSON_TYPE.test(headers?.['content-type'] ?? headers?.['Content-Type'] ?? ''))
-        throw httpErrorToPagosError({ statusCode: 415 });
-      if (typeof body !== 'string') throw invalid();
-      try {
-        const text = isBase64Encoded ? UTF8.decode(Buffer.from(body, 'base64')) : body;
-        (request.event as { body: unknown }).body = JSON.parse(
-          text,
-          (key: string, value: unknown, context?: { source?: string }) => {
-            if (key === '__proto__' || (key === 'constructor' && Object.hasOwn(Object(value), 'prototype')))
-              throw invalid();
-            return typeof value === 'number' && context?.source && /[eE]/.test(context.source)
-              ? context.source
-              : value;
-          },
-        );
-      } catch {
-        // Deep nesting overflows the reviver's recursion: refused the same way.
-        throw invalid();
+      const event = request.event;
+      const contentType = event.headers?.['content-type'] ?? event.headers?.['Content-Type'] ?? '';
+      if (typeof event.body !== 'string' || !JSON_TYPE.test(contentType)) return;
+      if (event.isBase64Encoded) {
+        try {
+          event.body = UTF8.decode(Buffer.from(event.body, 'base64'));
+        } catch {
+          throw invalid();
+        }
+        event.isBase64Encoded = false;
       }
+      if (!/\d[eE]/.test(event.body)) return;
+      let exponent = false;
+      let rewritten: unknown;
+      try {
+        rewritten = JSON.parse(event.body, (_key: string, value: unknown, context?: { source?: string }) => {
+          if (typeof value !== 'number' || !context?.source || !/[eE]/.test(context.source)) return value;
+          exponent = true;
+          return context.source;
+        });
+      } catch {
+        return; // not JSON (or too deep): the parser refuses it
+      }
+      if (exponent) event.body = JSON.stringify(rewritten);
     },
   };
 }

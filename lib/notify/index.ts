@@ -14,6 +14,7 @@ export { SIGNATURE_HEADER, signatureHeader } from './signature.js';
 export {
   type AttemptResult,
   createNotifier,
+  type DeliveryDeps,
   deliverNotificationNow,
   type Notifier,
   type NotifierDeps,

@@ -55,9 +55,8 @@ export type AttemptOutcome = { next: 'delivered' } | { next: 'retry'; dueAt: num
 
 export type Page = { entries: OutboxEntry[]; cursor?: string };
 
-export interface NotificationOutbox {
-  /** Pending entries due at `now`, oldest first, a page at a time. May include entries claimed a moment ago. */
-  due(now: number, options?: { limit?: number; cursor?: string }): Promise<Page>;
+/** What delivering one entry needs: all the request handlers carry (their bundles stay small). */
+export interface NotificationDelivery {
   /** Takes the next attempt: attempts + 1 and a lease. The claimed entry, or undefined if someone else has it. */
   claim(claim: Claim): Promise<OutboxEntry | undefined>;
   /** Records the attempt made under `claimId`; false when that claim was lost (lease expired and re-claimed). */
@@ -69,6 +68,12 @@ export interface NotificationOutbox {
     now: number,
   ): Promise<boolean>;
   get(id: string): Promise<OutboxEntry | undefined>;
+}
+
+/** The whole outbox: delivery plus what the sweeper and the operator CLI use. */
+export interface NotificationOutbox extends NotificationDelivery {
+  /** Pending entries due at `now`, oldest first, a page at a time. May include entries claimed a moment ago. */
+  due(now: number, options?: { limit?: number; cursor?: string }): Promise<Page>;
   listDead(options?: { limit?: number; cursor?: string }): Promise<Page>;
   /** A dead entry becomes pending and due now with a fresh schedule; false if it was not dead. */
   redrive(id: string, now: number): Promise<boolean>;

@@ -9,7 +9,13 @@ import { type NotifyConfig, NotifyConfigError } from './config.js';
 import { DeliveryFailure, type DeliveryResult, postNotification, type Resolver } from './delivery.js';
 import { TargetLimiter, targetOf } from './limiter.js';
 import { type Counter, NotifyMetric } from './metrics.js';
-import type { AttemptOutcome, AttemptRecord, NotificationOutbox, OutboxEntry } from './outbox.js';
+import type {
+  AttemptOutcome,
+  AttemptRecord,
+  NotificationDelivery,
+  NotificationOutbox,
+  OutboxEntry,
+} from './outbox.js';
 import { retryDelayMs } from './schedule.js';
 import { SIGNATURE_HEADER, signatureHeader } from './signature.js';
 
@@ -20,8 +26,11 @@ export type NotifyLog = {
   error(message: string, ...fields: Record<string, unknown>[]): void;
 };
 
-export type NotifierDeps = {
-  outbox: NotificationOutbox;
+export type NotifierDeps = DeliveryDeps & { outbox: NotificationOutbox };
+
+/** The immediate first attempt needs only the delivery half of the outbox. */
+export type DeliveryDeps = {
+  outbox: NotificationDelivery;
   config: NotifyConfig;
   log: NotifyLog;
   /** Tests inject a resolver to prove refusals without a real lookup or connection. */
@@ -71,7 +80,7 @@ function assertSecret(config: NotifyConfig): void {
 
 /** Sends one claimed attempt and records its outcome under the claim. */
 async function attemptClaimed(
-  deps: NotifierDeps,
+  deps: DeliveryDeps,
   entry: OutboxEntry,
   claimId: string,
   timeoutMs: number,
@@ -149,7 +158,7 @@ async function attemptClaimed(
  * much longer than the first-attempt timeout: whatever goes wrong leaves the entry due for the
  * sweeper. Safe to call for an id that has no entry, or whose first attempt was already made.
  */
-export async function deliverNotificationNow(deps: NotifierDeps, id: string): Promise<AttemptResult> {
+export async function deliverNotificationNow(deps: DeliveryDeps, id: string): Promise<AttemptResult> {
   const now = deps.now ?? Date.now;
   try {
     assertSecret(deps.config);

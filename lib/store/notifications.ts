@@ -17,6 +17,7 @@ import {
   type AttemptOutcome,
   type AttemptRecord,
   type Claim,
+  type NotificationDelivery,
   type NotificationOutbox,
   NotificationState,
   type OutboxEntry,
@@ -37,27 +38,12 @@ const namesIn = (...expressions: string[]): Record<string, string> =>
     Object.entries(NAMES).filter(([name]) => expressions.some((e) => new RegExp(`${name}\\b`).test(e))),
   );
 
-export class DynamoNotificationOutbox implements NotificationOutbox {
+/** Claim, record, read: what a request handler needs to make the first attempt. */
+export class DynamoNotificationDelivery implements NotificationDelivery {
   constructor(
-    private readonly db: DynamoDBClient,
-    private readonly table: string,
+    protected readonly db: DynamoDBClient,
+    protected readonly table: string,
   ) {}
-
-  async due(now: number, options: { limit?: number; cursor?: string } = {}): Promise<Page> {
-    const out = await this.db.send(
-      new QueryCommand({
-        TableName: this.table,
-        IndexName: NOTIFY_QUEUE_INDEX,
-        KeyConditionExpression: '#q = :due AND #qat <= :now',
-        ExpressionAttributeNames: { '#q': 'queue', '#qat': 'queue_at' },
-        ExpressionAttributeValues: { ':due': str(Queue.due), ':now': num(now) },
-        Limit: options.limit ?? 100,
-        ...(options.cursor && { ExclusiveStartKey: decodeCursor(options.cursor) }),
-      }),
-    );
-    const entries = (out.Items ?? []).map(toEntry);
-    return out.LastEvaluatedKey ? { entries, cursor: encodeCursor(out.LastEvaluatedKey) } : { entries };
-  }
 
   async claim(claim: Claim): Promise<OutboxEntry | undefined> {
     const values: Item = {
@@ -134,11 +120,43 @@ export class DynamoNotificationOutbox implements NotificationOutbox {
     return item !== undefined;
   }
 
+  protected async update(
+    input: Omit<UpdateItemCommandInput, 'TableName'>,
+    returnItem: boolean,
+  ): Promise<Item | undefined> {
+    try {
+      const out = await this.db.send(new UpdateItemCommand({ TableName: this.table, ...input }));
+      return returnItem ? out.Attributes : {};
+    } catch (error) {
+      if (isConditionFailure(error)) return undefined;
+      throw error;
+    }
+  }
+
   async get(id: string): Promise<OutboxEntry | undefined> {
     const out = await this.db.send(
       new GetItemCommand({ TableName: this.table, Key: notificationKey(id), ConsistentRead: true }),
     );
     return out.Item ? toEntry(out.Item) : undefined;
+  }
+}
+
+/** The whole outbox: the sweeper's due queue and the operator's dead list and redrive. */
+export class DynamoNotificationOutbox extends DynamoNotificationDelivery implements NotificationOutbox {
+  async due(now: number, options: { limit?: number; cursor?: string } = {}): Promise<Page> {
+    const out = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        IndexName: NOTIFY_QUEUE_INDEX,
+        KeyConditionExpression: '#q = :due AND #qat <= :now',
+        ExpressionAttributeNames: { '#q': 'queue', '#qat': 'queue_at' },
+        ExpressionAttributeValues: { ':due': str(Queue.due), ':now': num(now) },
+        Limit: options.limit ?? 100,
+        ...(options.cursor && { ExclusiveStartKey: decodeCursor(options.cursor) }),
+      }),
+    );
+    const entries = (out.Items ?? []).map(toEntry);
+    return out.LastEvaluatedKey ? { entries, cursor: encodeCursor(out.LastEvaluatedKey) } : { entries };
   }
 
   async listDead(options: { limit?: number; cursor?: string } = {}): Promise<Page> {
@@ -182,18 +200,6 @@ export class DynamoNotificationOutbox implements NotificationOutbox {
   }
 
   /** The item after the update ({} unless asked for), or undefined when the condition failed. */
-  private async update(
-    input: Omit<UpdateItemCommandInput, 'TableName'>,
-    returnItem: boolean,
-  ): Promise<Item | undefined> {
-    try {
-      const out = await this.db.send(new UpdateItemCommand({ TableName: this.table, ...input }));
-      return returnItem ? out.Attributes : {};
-    } catch (error) {
-      if (isConditionFailure(error)) return undefined;
-      throw error;
-    }
-  }
 }
 
 function attemptItem(a: AttemptRecord): Item {
