@@ -9,9 +9,9 @@ import { createLogger } from '../lib/http/logger.js';
 import { PagosMetrics, webhookCounts } from '../lib/http/metrics.js';
 import { errorResponder, observability } from '../lib/http/middlewares.js';
 import { readNotifyConfig } from '../lib/notify/config.js';
-import { type DeliveryDeps, deliverNotificationNow } from '../lib/notify/sweeper.js';
+import { deliverPreclaimed, type RecorderDeps } from '../lib/notify/sweeper.js';
 import { parseWebhookPublicKeys } from '../lib/providers/conekta/webhook-signature.js';
-import { DynamoNotificationDelivery } from '../lib/store/notifications.js';
+import { DynamoNotificationRecorder } from '../lib/store/notifications.js';
 import { DynamoReconcileStore } from '../lib/store/reconcile.js';
 
 const config = readConfig();
@@ -21,8 +21,8 @@ const metrics = new PagosMetrics({ stage: notifyConfig.stage });
 const db = new DynamoDBClient({});
 const store = new DynamoReconcileStore(db, config.paymentsTable);
 // Only the immediate attempt: the sweep is the sweeper Lambda's (and stays out of this bundle).
-const notifyDeps: DeliveryDeps = {
-  outbox: new DynamoNotificationDelivery(db, config.paymentsTable),
+const notifyDeps: RecorderDeps = {
+  outbox: new DynamoNotificationRecorder(db, config.paymentsTable),
   config: notifyConfig,
   log: logger,
   metrics,
@@ -42,7 +42,15 @@ export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyResultV2>()
   .use(errorResponder(logger))
   .handler((event) =>
     handleConektaWebhook(
-      { store, publicKeys, logger, notifyNow: (id) => deliverNotificationNow(notifyDeps, id) },
+      {
+        store,
+        publicKeys,
+        logger,
+        firstAttempt: {
+          leaseMs: notifyConfig.leaseMs,
+          deliver: (first) => deliverPreclaimed(notifyDeps, first),
+        },
+      },
       event,
     ),
   );

@@ -9,11 +9,11 @@ import { countPagosSuccess, PagosMetrics, pagosErrorCounts } from '../lib/http/m
 import { bodySizeLimit, errorResponder, jsonBodyText, observability } from '../lib/http/middlewares.js';
 import { jsonResponse } from '../lib/http/responses.js';
 import { readNotifyConfig } from '../lib/notify/config.js';
-import { type DeliveryDeps, deliverNotificationNow } from '../lib/notify/sweeper.js';
+import { deliverPreclaimed, type RecorderDeps } from '../lib/notify/sweeper.js';
 import { checkNotificationUrl } from '../lib/notify/url-safety.js';
 import { handlePagosRequest, type PagosServices, requestLogKeys } from '../lib/payments/pagos-request.js';
 import { createConektaProvider } from '../lib/providers/conekta/provider.js';
-import { DynamoNotificationDelivery } from '../lib/store/notifications.js';
+import { DynamoNotificationRecorder } from '../lib/store/notifications.js';
 import { DynamoLifecycleStore } from '../lib/store/refunds.js';
 
 const config = readConfig();
@@ -27,10 +27,11 @@ const services: PagosServices = {
   create: config.create,
   refundLockMs: config.create.leaseMs,
   urlPolicy: (url) => checkNotificationUrl(url, { localMode: config.localMode }),
+  notifyLeaseMs: notifyConfig.leaseMs,
 };
 // Only the immediate attempt: the sweep is the sweeper Lambda's (and stays out of this bundle).
-const notifyDeps: DeliveryDeps = {
-  outbox: new DynamoNotificationDelivery(db, config.paymentsTable),
+const notifyDeps: RecorderDeps = {
+  outbox: new DynamoNotificationRecorder(db, config.paymentsTable),
   config: notifyConfig,
   log: logger,
   metrics,
@@ -52,6 +53,6 @@ export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyResultV2>()
     logger.appendKeys({ order_id: outcome.orderId, replayed: outcome.replayed });
     countPagosSuccess(metrics, outcome);
     // A status this request moved is told to the storefront now; the sweeper retries if this fails.
-    if (outcome.notification) await deliverNotificationNow(notifyDeps, outcome.notification);
+    if (outcome.firstAttempt) await deliverPreclaimed(notifyDeps, outcome.firstAttempt);
     return jsonResponse(200, outcome.body);
   });

@@ -4,7 +4,7 @@
  */
 import type { KeyObject } from 'node:crypto';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { notificationId, type ReconcileStore, reconcilePayment } from '../payments/reconcile.js';
+import { type PreclaimedNotification, type ReconcileStore, reconcilePayment } from '../payments/reconcile.js';
 import { readConektaEvent } from '../providers/conekta/mapping.js';
 import { verifyConektaDigest, WebhookKeyConfigError } from '../providers/conekta/webhook-signature.js';
 import type { Logger } from './logger.js';
@@ -19,8 +19,8 @@ export type ConektaWebhookDeps = {
   /** The configured public keys; throws WebhookKeyConfigError when the setting is unusable. */
   publicKeys: () => readonly KeyObject[];
   logger: Logger;
-  /** One immediate delivery attempt of a queued storefront notification; never throws. */
-  notifyNow?: (notificationId: string) => Promise<unknown>;
+  /** The immediate attempt of the storefront notification a status change queued; never throws. */
+  firstAttempt?: { leaseMs: number; deliver: (first: PreclaimedNotification) => Promise<unknown> };
 };
 
 const problem = (status: number, code: string, message: string): JsonResult =>
@@ -107,6 +107,7 @@ export async function handleConektaWebhook(
     return received('not_ours');
   }
   const outcome = await reconcilePayment(deps.store, reading.tag, reading.snapshot, {
+    ...(deps.firstAttempt && { firstAttempt: { leaseMs: deps.firstAttempt.leaseMs } }),
     name: 'webhook',
     eventId: reading.eventId,
   });
@@ -122,7 +123,7 @@ export async function handleConektaWebhook(
     case 'applied':
       logger.info('payment status moved', { from: outcome.from, to: outcome.to });
       // After the commit: a slow storefront costs this answer at most the first-attempt timeout.
-      if (outcome.record.notificationUrl) await deps.notifyNow?.(notificationId(reading.tag, outcome.to));
+      if (outcome.firstAttempt) await deps.firstAttempt?.deliver(outcome.firstAttempt);
       return received('applied');
     case 'unknown_status':
       logger.warn('unknown Conekta payment_status stored raw', {

@@ -16,8 +16,10 @@ export {
   createNotifier,
   type DeliveryDeps,
   deliverNotificationNow,
+  deliverPreclaimed,
   type Notifier,
   type NotifierDeps,
+  type RecorderDeps,
   type SweepReport,
   sweepNotifications,
 } from './sweeper.js';

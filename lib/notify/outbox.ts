@@ -55,10 +55,8 @@ export type AttemptOutcome = { next: 'delivered' } | { next: 'retry'; dueAt: num
 
 export type Page = { entries: OutboxEntry[]; cursor?: string };
 
-/** What delivering one entry needs: all the request handlers carry (their bundles stay small). */
-export interface NotificationDelivery {
-  /** Takes the next attempt: attempts + 1 and a lease. The claimed entry, or undefined if someone else has it. */
-  claim(claim: Claim): Promise<OutboxEntry | undefined>;
+/** Records an attempt on an entry already claimed: all the request handlers carry. */
+export interface NotificationRecorder {
   /** Records the attempt made under `claimId`; false when that claim was lost (lease expired and re-claimed). */
   record(
     id: string,
@@ -67,6 +65,12 @@ export interface NotificationDelivery {
     outcome: AttemptOutcome,
     now: number,
   ): Promise<boolean>;
+}
+
+/** What delivering one unclaimed entry needs. */
+export interface NotificationDelivery extends NotificationRecorder {
+  /** Takes the next attempt: attempts + 1 and a lease. The claimed entry, or undefined if someone else has it. */
+  claim(claim: Claim): Promise<OutboxEntry | undefined>;
   get(id: string): Promise<OutboxEntry | undefined>;
 }
 

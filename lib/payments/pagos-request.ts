@@ -8,6 +8,7 @@ import type { NotificationUrlPolicy } from './fields.js';
 import { isJsonObject, refuseDeepNesting, refuseRawCardData } from './fields.js';
 import { cancelPayment, type LifecycleStore, paymentStatus, refundPayment } from './payment-lifecycle.js';
 import type { PaymentProvider, PaymentStore } from './ports.js';
+import type { PreclaimedNotification } from './reconcile.js';
 import { parsePaymentReference, parseRefundRequest } from './refund-request.js';
 
 export const SUPPORTED_ACTIONS = ['create', 'charge', 'status', 'refund', 'cancel'] as const;
@@ -21,6 +22,8 @@ export type PagosServices = {
   refundLockMs: number;
   /** Refuses notification URLs that must never be called (SSRF); the problem, or undefined. */
   urlPolicy: NotificationUrlPolicy;
+  /** Set when the caller makes the first notification attempt itself (see reconcilePayment). */
+  notifyLeaseMs?: number;
 };
 
 export type PagosOutcome = {
@@ -31,6 +34,8 @@ export type PagosOutcome = {
   body: unknown;
   /** An outbox entry this request queued: worth one delivery attempt right away. */
   notification?: string | undefined;
+  /** An outbox entry this request wrote already claimed: owed one attempt now. */
+  firstAttempt?: PreclaimedNotification | undefined;
 };
 
 /** Action and reference_id for the request's log lines, when plausible (never a 16 KiB string). */
@@ -72,7 +77,12 @@ export async function handlePagosRequest(services: PagosServices, body: unknown)
   }
 
   const once = { provider, store: services.store, config: services.create };
-  const lifecycle = { provider, store: services.store, refundLockMs: services.refundLockMs };
+  const lifecycle = {
+    provider,
+    store: services.store,
+    refundLockMs: services.refundLockMs,
+    ...(services.notifyLeaseMs && { notifyLeaseMs: services.notifyLeaseMs }),
+  };
   switch (action) {
     case 'create': {
       const { secret, request } = parseCreatePaymentLinkRequest(body, services.urlPolicy);
@@ -98,12 +108,13 @@ export async function handlePagosRequest(services: PagosServices, body: unknown)
     }
     case 'status': {
       const ref = parsePaymentReference(body);
-      const { payment, order } = await paymentStatus(lifecycle, ref);
+      const { payment, order, ...queued } = await paymentStatus(lifecycle, ref);
       return {
         action,
         referenceId: ref.referenceId,
         orderId: payment.order_id ?? undefined,
         body: { payment, order },
+        ...queued,
       };
     }
     case 'refund': {

@@ -2,7 +2,7 @@
  * Use cases on an existing payment: `status` (reconcile with the provider), `refund` and
  * `cancel`. Each moves the record with the same forward-only rules as the webhook handler.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { ErrorCode, PagosError } from './errors.js';
 import { merchantFingerprint } from './fingerprints.js';
 import { centavosToPesos } from './money.js';
@@ -11,6 +11,7 @@ import { ProviderError, providerErrorToPagosError } from './provider-errors.js';
 import {
   buildNotification,
   notificationId,
+  type PreclaimedNotification,
   type ReconcileOutcome,
   type ReconcileStore,
   reconcilePayment,
@@ -27,14 +28,18 @@ export type RefundWrite = {
   refundedCents: number;
   order: ProviderOrder;
   at: string;
-  notification?: { payload: ReturnType<typeof buildNotification>; url: string };
+  notification?: {
+    payload: ReturnType<typeof buildNotification>;
+    url: string;
+    claim?: { claimId: string; leaseUntil: number };
+  };
 };
 
 export interface LifecycleStore extends ReconcileStore {
   /** Takes the refund lock unless another live lock holds it or the key was already refunded. */
   lockRefund(tag: PaymentTag, key: string, lockUntil: number, now: number): Promise<boolean>;
-  /** Records the refund and frees the lock. */
-  completeRefund(write: RefundWrite): Promise<void>;
+  /** Records the refund and frees the lock; true when the outbox entry was written with it. */
+  completeRefund(write: RefundWrite): Promise<boolean>;
   releaseRefund(tag: PaymentTag, key: string): Promise<void>;
 }
 
@@ -43,8 +48,13 @@ export type LifecycleDeps = {
   store: LifecycleStore;
   /** How long a refund sender owns the lock; longer than one provider call. */
   refundLockMs: number;
+  /** Lease of a notification written claimed for the caller's immediate attempt. */
+  notifyLeaseMs?: number;
   now?: () => number;
 };
+
+/** What a request queued for the storefront: an entry it claimed already, or an id to attempt. */
+export type QueuedNotification = { firstAttempt?: PreclaimedNotification; notification?: string };
 
 /** The record as a storefront sees it: no internals, no secrets. */
 export type PaymentView = ReturnType<typeof paymentView>;
@@ -102,18 +112,22 @@ export async function paymentStatus(deps: LifecycleDeps, ref: PaymentReference) 
     name: 'status',
     known: record,
     ...(deps.now && { now: deps.now }),
+    ...(deps.notifyLeaseMs && { firstAttempt: { leaseMs: deps.notifyLeaseMs } }),
   });
   const current = outcome.result === 'applied' ? await deps.store.get(tag.merchant, tag.referenceId) : record;
   return {
     payment: paymentView(current ?? record),
     order: order.body,
-    notification: queuedBy(outcome, tag, record),
+    ...queuedBy(outcome, tag, record),
   };
 }
 
 /** The outbox entry a status change queued, for an immediate delivery attempt. */
-function queuedBy(outcome: ReconcileOutcome, tag: PaymentTag, record: PaymentRecord): string | undefined {
-  return outcome.result === 'applied' && record.notificationUrl ? notificationId(tag, outcome.to) : undefined;
+function queuedBy(outcome: ReconcileOutcome, tag: PaymentTag, record: PaymentRecord): QueuedNotification {
+  if (outcome.result !== 'applied' || !record.notificationUrl) return {};
+  return outcome.firstAttempt
+    ? { firstAttempt: outcome.firstAttempt }
+    : { notification: notificationId(tag, outcome.to) };
 }
 
 const NOT_CANCELABLE: readonly string[] = [
@@ -141,8 +155,9 @@ export async function cancelPayment(deps: LifecycleDeps, ref: PaymentReference) 
     name: 'cancel',
     known: record,
     ...(deps.now && { now: deps.now }),
+    ...(deps.notifyLeaseMs && { firstAttempt: { leaseMs: deps.notifyLeaseMs } }),
   });
-  return { body: order.body, notification: queuedBy(outcome, tag, record) };
+  return { body: order.body, ...queuedBy(outcome, tag, record) };
 }
 
 const REFUNDABLE: readonly string[] = [PaymentStatus.paid, PaymentStatus.partiallyRefunded];
@@ -216,7 +231,13 @@ export async function refundPayment(deps: LifecycleDeps, request: RefundRequest)
   const refundedCents = order.amountRefundedCents ?? refunded + amount;
   const to = refundedCents >= record.amountCents ? PaymentStatus.refunded : PaymentStatus.partiallyRefunded;
   const at = new Date(now()).toISOString();
-  await deps.store.completeRefund({
+  const payload =
+    record.notificationUrl && to !== record.status ? buildNotification(record, to, at) : undefined;
+  const claim =
+    payload && deps.notifyLeaseMs
+      ? { claimId: randomUUID(), leaseUntil: now() + deps.notifyLeaseMs }
+      : undefined;
+  const notified = await deps.store.completeRefund({
     tag,
     key,
     from: record.status as PaymentStatus,
@@ -224,11 +245,20 @@ export async function refundPayment(deps: LifecycleDeps, request: RefundRequest)
     refundedCents,
     order,
     at,
-    ...(record.notificationUrl &&
-      to !== record.status && {
-        notification: { payload: buildNotification(record, to, at), url: record.notificationUrl },
-      }),
+    ...(payload && { notification: { payload, url: record.notificationUrl!, ...(claim && { claim }) } }),
   });
-  const moved = to !== record.status && record.notificationUrl;
-  return { body: order.body, notification: moved ? notificationId(tag, to) : undefined };
+  if (!notified || !payload) return { body: order.body };
+  return {
+    body: order.body,
+    ...(claim
+      ? {
+          firstAttempt: {
+            id: payload.id,
+            url: record.notificationUrl!,
+            payload: JSON.stringify(payload),
+            claimId: claim.claimId,
+          },
+        }
+      : { notification: payload.id }),
+  };
 }

@@ -2,7 +2,7 @@
  * Moves a stored payment toward the provider's view of its order. Shared by the webhook
  * handler and the `status` action: one set of rules, forward only, conditional writes.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { centavosToPesos } from './money.js';
 import type { PaymentRecord, PaymentStore, PaymentTag, ProviderOrder, StatusChange } from './ports.js';
 import { canTransition, type PaymentStatus } from './status.js';
@@ -58,15 +58,30 @@ export type TransitionWrite = {
   snapshot: OrderSnapshot;
   change: StatusChange;
   /** The outbox entry, one per (payment, status); absent when the record has no notification_url. */
-  notification?: { payload: StorefrontNotification; url: string };
+  notification?: {
+    payload: StorefrontNotification;
+    url: string;
+    /** Written already claimed for the caller's immediate first attempt, saving a round trip. */
+    claim?: { claimId: string; leaseUntil: number };
+  };
   /** Dedupe receipt of the webhook event that caused this, kept at least 7 days. */
   eventId?: string;
 };
 
-export type TransitionResult = 'applied' | 'duplicate_event' | 'conflict';
+/** `applied_without_notification`: this status was notified before, so no outbox entry was written. */
+export type TransitionResult = 'applied' | 'applied_without_notification' | 'duplicate_event' | 'conflict';
+
+/** An outbox entry this write created already claimed: the caller owes it one attempt now. */
+export type PreclaimedNotification = { id: string; url: string; payload: string; claimId: string };
 
 export type ReconcileOutcome =
-  | { result: 'applied'; from: PaymentStatus; to: PaymentStatus; record: PaymentRecord }
+  | {
+      result: 'applied';
+      from: PaymentStatus;
+      to: PaymentStatus;
+      record: PaymentRecord;
+      firstAttempt?: PreclaimedNotification;
+    }
   | { result: 'duplicate_event' }
   | { result: 'stale' | 'not_forward' | 'unknown_status'; record: PaymentRecord }
   | { result: 'no_record' | 'other_order' };
@@ -120,7 +135,14 @@ export async function reconcilePayment(
   store: ReconcileStore,
   tag: PaymentTag,
   snapshot: OrderSnapshot,
-  source: { name: string; eventId?: string; now?: () => number; known?: PaymentRecord },
+  source: {
+    name: string;
+    eventId?: string;
+    now?: () => number;
+    known?: PaymentRecord;
+    /** Claim the outbox entry in the same write, for an attempt the caller makes right after. */
+    firstAttempt?: { leaseMs: number };
+  },
 ): Promise<ReconcileOutcome> {
   const now = source.now ?? Date.now;
   for (let attempt = 1; ; attempt += 1) {
@@ -139,6 +161,9 @@ export async function reconcilePayment(
     if (!canTransition(from, to)) return { result: 'not_forward', record };
 
     const at = new Date(now()).toISOString();
+    const payload = record.notificationUrl ? buildNotification(record, to, at) : undefined;
+    const claim = payload &&
+      source.firstAttempt && { claimId: randomUUID(), leaseUntil: now() + source.firstAttempt.leaseMs };
     const result = await store.applyTransition({
       tag,
       from,
@@ -151,12 +176,22 @@ export async function reconcilePayment(
         at,
         source: source.eventId ? `${source.name}:${source.eventId}` : source.name,
       },
-      ...(record.notificationUrl && {
-        notification: { payload: buildNotification(record, to, at), url: record.notificationUrl },
-      }),
+      ...(payload && { notification: { payload, url: record.notificationUrl!, ...(claim && { claim }) } }),
       ...(source.eventId && { eventId: source.eventId }),
     });
-    if (result === 'applied') return { result, from, to, record };
+    if (result === 'applied_without_notification') return { result: 'applied', from, to, record };
+    if (result === 'applied') {
+      const firstAttempt =
+        payload && claim
+          ? {
+              id: payload.id,
+              url: record.notificationUrl!,
+              payload: JSON.stringify(payload),
+              claimId: claim.claimId,
+            }
+          : undefined;
+      return { result, from, to, record, ...(firstAttempt && { firstAttempt }) };
+    }
     if (result === 'duplicate_event') return { result };
     if (attempt >= MAX_ATTEMPTS)
       throw new Error(`payment ${tag.referenceId}: gave up after ${attempt} conflicting writes`);

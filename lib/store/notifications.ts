@@ -19,6 +19,7 @@ import {
   type Claim,
   type NotificationDelivery,
   type NotificationOutbox,
+  type NotificationRecorder,
   NotificationState,
   type OutboxEntry,
   type Page,
@@ -38,35 +39,12 @@ const namesIn = (...expressions: string[]): Record<string, string> =>
     Object.entries(NAMES).filter(([name]) => expressions.some((e) => new RegExp(`${name}\\b`).test(e))),
   );
 
-/** Claim, record, read: what a request handler needs to make the first attempt. */
-export class DynamoNotificationDelivery implements NotificationDelivery {
+/** Records an attempt: all a request handler needs after its own write claimed the entry. */
+export class DynamoNotificationRecorder implements NotificationRecorder {
   constructor(
     protected readonly db: DynamoDBClient,
     protected readonly table: string,
   ) {}
-
-  async claim(claim: Claim): Promise<OutboxEntry | undefined> {
-    const values: Item = {
-      ':pending': str(NotificationState.pending),
-      ':seen': num(claim.expectedAttempts),
-      ':next': num(claim.expectedAttempts + 1),
-      ':claim': str(claim.claimId),
-      ':lease': num(claim.leaseUntil),
-    };
-    if (claim.onlyIfDue) values[':now'] = num(claim.now);
-    const item = await this.update(
-      {
-        Key: notificationKey(claim.id),
-        UpdateExpression: 'SET attempts = :next, claim_id = :claim, #qat = :lease',
-        ConditionExpression: `#state = :pending AND attempts = :seen${claim.onlyIfDue ? ' AND #qat <= :now' : ''}`,
-        ExpressionAttributeNames: { '#state': 'state', '#qat': 'queue_at' },
-        ExpressionAttributeValues: values,
-        ReturnValues: 'ALL_NEW',
-      },
-      true,
-    );
-    return item ? toEntry(item) : undefined;
-  }
 
   async record(
     id: string,
@@ -131,6 +109,32 @@ export class DynamoNotificationDelivery implements NotificationDelivery {
       if (isConditionFailure(error)) return undefined;
       throw error;
     }
+  }
+}
+
+/** Claim, record, read: what one delivery attempt of an unclaimed entry needs. */
+export class DynamoNotificationDelivery extends DynamoNotificationRecorder implements NotificationDelivery {
+  async claim(claim: Claim): Promise<OutboxEntry | undefined> {
+    const values: Item = {
+      ':pending': str(NotificationState.pending),
+      ':seen': num(claim.expectedAttempts),
+      ':next': num(claim.expectedAttempts + 1),
+      ':claim': str(claim.claimId),
+      ':lease': num(claim.leaseUntil),
+    };
+    if (claim.onlyIfDue) values[':now'] = num(claim.now);
+    const item = await this.update(
+      {
+        Key: notificationKey(claim.id),
+        UpdateExpression: 'SET attempts = :next, claim_id = :claim, #qat = :lease',
+        ConditionExpression: `#state = :pending AND attempts = :seen${claim.onlyIfDue ? ' AND #qat <= :now' : ''}`,
+        ExpressionAttributeNames: { '#state': 'state', '#qat': 'queue_at' },
+        ExpressionAttributeValues: values,
+        ReturnValues: 'ALL_NEW',
+      },
+      true,
+    );
+    return item ? toEntry(item) : undefined;
   }
 
   async get(id: string): Promise<OutboxEntry | undefined> {

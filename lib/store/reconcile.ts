@@ -41,7 +41,7 @@ export class DynamoReconcileStore extends DynamoPaymentStore implements Reconcil
     if (write.notification) items.push({ kind: 'notification', item: this.notificationPut(write) });
     try {
       await this.db.send(new TransactWriteItemsCommand({ TransactItems: items.map((i) => i.item) }));
-      return 'applied';
+      return write.notification ? 'applied' : 'applied_without_notification';
     } catch (error) {
       if (!(error instanceof TransactionCanceledException)) throw error;
       const failed = (error.CancellationReasons ?? []).flatMap((reason, i) =>
@@ -159,10 +159,15 @@ export class DynamoReconcileStore extends DynamoPaymentStore implements Reconcil
 export function outboxPut(
   table: string,
   tag: PaymentTag,
-  notification: { payload: StorefrontNotification; url: string },
+  notification: {
+    payload: StorefrontNotification;
+    url: string;
+    claim?: { claimId: string; leaseUntil: number } | undefined;
+  },
   at: string,
   nowMs: number,
 ): TransactWriteItem {
+  const { claim } = notification;
   return {
     Put: {
       TableName: table,
@@ -173,10 +178,13 @@ export function outboxPut(
         url: str(notification.url),
         payload: str(JSON.stringify(notification.payload)),
         state: str('pending'),
-        attempts: num(0),
-        // Sparse GSI notify-queue (lib/store/notifications.ts): due now, for the first attempt or the sweeper.
+        // Written claimed for the caller's first attempt (as `claim` in lib/store/notifications.ts would),
+        // or unclaimed and due now.
+        attempts: num(claim ? 1 : 0),
+        claim_id: claim ? str(claim.claimId) : undefined,
+        // Sparse GSI notify-queue (lib/store/notifications.ts): due now, or when the claim's lease ends.
         queue: str('due'),
-        queue_at: num(nowMs),
+        queue_at: num(claim ? claim.leaseUntil : nowMs),
         livemode: bool(notification.payload.livemode),
         created_at: str(at),
       }),

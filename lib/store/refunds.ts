@@ -60,7 +60,7 @@ export class DynamoLifecycleStore extends DynamoReconcileStore implements Lifecy
     }
   }
 
-  async completeRefund(write: RefundWrite): Promise<void> {
+  async completeRefund(write: RefundWrite): Promise<boolean> {
     const moves = write.from !== write.to;
     const values: Item = {
       ':key': str(write.key),
@@ -102,10 +102,12 @@ export class DynamoLifecycleStore extends DynamoReconcileStore implements Lifecy
     }
     try {
       await this.ddb.send(new TransactWriteItemsCommand({ TransactItems: items }));
+      return items.length > 1;
     } catch (error) {
       if (!(error instanceof TransactionCanceledException) || !moves) throw error;
       // A webhook moved the status first (or this status was notified before): keep the refund facts only.
       await this.completeRefund({ ...write, from: write.to, notification: undefined });
+      return false;
     }
   }
 }

@@ -4,8 +4,11 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 // @ts-expect-error: plain JS snippet that the README quotes for storefronts
 import { verifyPagosSignature } from '../../docs/verify-pagos-signature.mjs';
+import { notificationId } from '../../lib/payments/reconcile.js';
+import { notificationKey } from '../../lib/store/reconcile.js';
 import { eventually, type PagosStack, startPagosStack } from '../support/pagos-stack.js';
 
 const signingSecret = 'whsec_journey_test';
@@ -76,6 +79,46 @@ it('a paid link notifies the storefront once, signed, with the payment’s facts
     return log.json.data.filter((d: { status: number }) => d.status === 200).length >= 3 ? true : undefined;
   });
   expect(received).toHaveLength(1);
+  // The webhook's transaction wrote the entry claimed, so its one attempt needed no claim of its own.
+  const entry = await stack.client.send(
+    new GetItemCommand({
+      TableName: stack.table,
+      Key: notificationKey(JSON.parse(first!.body).id),
+      ConsistentRead: true,
+    }),
+  );
+  expect(entry.Item).toMatchObject({ state: { S: 'delivered' }, attempts: { N: '1' } });
+  expect(entry.Item?.attempt_log?.L).toHaveLength(1);
+  expect(entry.Item?.claim_id).toBeUndefined();
+});
+
+it('an entry written claimed whose first attempt never happened is due when its lease ends', async () => {
+  const { DynamoReconcileStore } = await import('../../lib/store/reconcile.js');
+  const { reconcilePayment } = await import('../../lib/payments/reconcile.js');
+  const { seedPayment } = await import('../support/seed-payment.js');
+  const store = new DynamoReconcileStore(stack.client, stack.table);
+  const p = await seedPayment(store, { merchant: 'm_lease_test', notificationUrl: receiverUrl });
+  const before = Date.now();
+  const outcome = await reconcilePayment(
+    store,
+    p,
+    { orderId: p.orderId, status: 'paid', providerStatus: 'paid', updatedAt: 1_700_000_100, livemode: false },
+    { name: 'test', firstAttempt: { leaseMs: 60_000 } },
+  );
+  expect(outcome).toMatchObject({
+    result: 'applied',
+    firstAttempt: { url: receiverUrl, claimId: expect.any(String) },
+  });
+  const entry = await stack.client.send(
+    new GetItemCommand({
+      TableName: stack.table,
+      Key: notificationKey(notificationId(p, 'paid')),
+      ConsistentRead: true,
+    }),
+  );
+  expect(entry.Item).toMatchObject({ state: { S: 'pending' }, attempts: { N: '1' }, queue: { S: 'due' } });
+  // Not due before the lease ends: no sweeper races the caller's own attempt.
+  expect(Number(entry.Item?.queue_at?.N)).toBeGreaterThanOrEqual(before + 60_000);
 });
 
 it('outside local mode a private notification_url is refused at create', async () => {
