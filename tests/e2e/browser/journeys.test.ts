@@ -43,7 +43,16 @@ let storefront: Storefront | undefined;
 beforeAll(async () => {
   resetArtifacts();
   const [started, launched] = await Promise.allSettled([
-    startLocalStack({ NOTIFICATION_SIGNING_SECRET: SIGNING_SECRET }),
+    startLocalStack(
+      {
+        NOTIFICATION_SIGNING_SECRET: SIGNING_SECRET,
+        // Set in the shell to see the journeys fail on a wrong key (README): passed on as given.
+        ...(process.env.CONEKTA_WEBHOOK_PUBLIC_KEYS && {
+          CONEKTA_WEBHOOK_PUBLIC_KEYS: process.env.CONEKTA_WEBHOOK_PUBLIC_KEYS,
+        }),
+      },
+      { buildFolder: '.esbuild-browser' },
+    ),
     launchChromium(),
   ]);
   if (started.status === 'fulfilled') stack = started.value;

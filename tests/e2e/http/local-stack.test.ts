@@ -3,75 +3,24 @@
  * Conekta sandbox, serverless-offline), the seed request works over HTTP, a payment on the
  * sandbox reaches the stored record through the webhook route, and SIGTERM leaves nothing behind.
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
+import { type LocalStack, startLocalStack } from '../../support/local-stack.js';
 
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-
+let stack: LocalStack;
 let child: ChildProcess;
-let output = '';
 let api: string;
 let sandbox: string;
 let dynamoPort: number;
+const output = () => stack.output();
 
 beforeAll(async () => {
-  const [port, sandboxPort, ddbPort, lambdaPort] = await Promise.all([
-    freePort(),
-    freePort(),
-    freePort(),
-    freePort(),
-  ]);
-  dynamoPort = ddbPort;
-  api = `http://localhost:${port}`;
-  sandbox = `http://localhost:${sandboxPort}`;
-  const env: NodeJS.ProcessEnv = { ...process.env, NODE_OPTIONS: '', LOG_LEVEL: 'info' };
-  delete env.AWS_ENDPOINT_URL_DYNAMODB; // npm start runs its own DynamoDB Local
-  delete env.CONEKTA_API_URL;
-  delete env.PAYMENTS_TABLE;
-  delete env.CONEKTA_WEBHOOK_PUBLIC_KEYS;
-  child = spawn(process.execPath, ['--import', 'tsx', 'local/start.ts'], {
-    env: {
-      ...env,
-      PORT: String(port),
-      LAMBDA_PORT: String(lambdaPort),
-      CONEKTA_SANDBOX_PORT: String(sandboxPort),
-      DYNAMODB_PORT: String(dynamoPort),
-      PAGOS_ESBUILD_WORK_FOLDER: '.esbuild-e2e',
-      PAGOS_ESBUILD_WATCH: '.no-watch/**', // no rebuild mid-request if the tree changes
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
-  });
-  child.stdout?.on('data', (chunk) => {
-    output += chunk;
-  });
-  child.stderr?.on('data', (chunk) => {
-    output += chunk;
-  });
-  const deadline = Date.now() + 90_000;
-  while (!output.includes(`Pagos API ready at ${api}`)) {
-    if (child.exitCode !== null) throw new Error(`npm start exited ${child.exitCode}:\n${output}`);
-    if (Date.now() > deadline) throw new Error(`npm start printed no ready line in 90 s:\n${output}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  stack = await startLocalStack({}, { buildFolder: '.esbuild-e2e' });
+  ({ api, sandbox, dynamoPort, child } = stack);
 }, 120_000);
 
-afterAll(async () => {
-  if (child.exitCode === null) {
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    process.kill(-child.pid!, 'SIGKILL');
-    await exited;
-  }
-});
+// The last test stops it with SIGTERM; this only cleans up after a failure.
+afterAll(() => stack?.stop(), 20_000);
 
 const pagos = async (body: unknown) => {
   const res = await fetch(`${api}/pagos`, {
@@ -97,8 +46,8 @@ const seed = {
 };
 
 it('prints the ready line and a curl to try', () => {
-  expect(output).toContain(`Pagos API ready at ${api}`);
-  expect(output).toMatch(/curl .*\/pagos/);
+  expect(output()).toContain(`Pagos API ready at ${api}`);
+  expect(output()).toMatch(/curl .*\/pagos/);
 });
 
 it('answers the seed request with the payment link, once per reference', async () => {

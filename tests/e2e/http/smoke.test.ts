@@ -2,73 +2,19 @@
  * The deploy smoke test (`npm run smoke`), run against `npm start` exactly as an operator runs it
  * against a stage: create a link, open its page, ask status, cancel, see it canceled.
  */
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
+import { type LocalStack, startLocalStack } from '../../support/local-stack.js';
 
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-
-let child: ChildProcess;
-let output = '';
+let stack: LocalStack;
 let api: string;
 
 beforeAll(async () => {
-  const [port, sandboxPort, dynamoPort, lambdaPort] = await Promise.all([
-    freePort(),
-    freePort(),
-    freePort(),
-    freePort(),
-  ]);
-  api = `http://localhost:${port}`;
-  const env: NodeJS.ProcessEnv = { ...process.env, NODE_OPTIONS: '', LOG_LEVEL: 'info' };
-  delete env.AWS_ENDPOINT_URL_DYNAMODB; // npm start runs its own DynamoDB Local
-  delete env.CONEKTA_API_URL;
-  delete env.PAYMENTS_TABLE;
-  delete env.CONEKTA_WEBHOOK_PUBLIC_KEYS;
-  child = spawn(process.execPath, ['--import', 'tsx', 'local/start.ts'], {
-    env: {
-      ...env,
-      PORT: String(port),
-      LAMBDA_PORT: String(lambdaPort),
-      CONEKTA_SANDBOX_PORT: String(sandboxPort),
-      DYNAMODB_PORT: String(dynamoPort),
-      PAGOS_ESBUILD_WORK_FOLDER: '.esbuild-smoke',
-      PAGOS_ESBUILD_WATCH: '.no-watch/**', // no rebuild mid-request if the tree changes
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
-  });
-  child.stdout?.on('data', (chunk) => {
-    output += chunk;
-  });
-  child.stderr?.on('data', (chunk) => {
-    output += chunk;
-  });
-  const deadline = Date.now() + 90_000;
-  while (!output.includes(`Pagos API ready at ${api}`)) {
-    if (child.exitCode !== null) throw new Error(`npm start exited ${child.exitCode}:\n${output}`);
-    if (Date.now() > deadline) throw new Error(`npm start printed no ready line in 90 s:\n${output}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  stack = await startLocalStack({}, { buildFolder: '.esbuild-smoke' });
+  api = stack.api;
 }, 120_000);
 
-afterAll(async () => {
-  if (child && child.exitCode === null) {
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    process.kill(-child.pid!, 'SIGTERM');
-    const timer = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), 10_000);
-    await exited;
-    clearTimeout(timer);
-  }
-}, 20_000);
+afterAll(() => stack?.stop(), 20_000);
 
 type Run = { code: number; stdout: string; stderr: string };
 
