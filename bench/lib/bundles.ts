@@ -30,7 +30,19 @@ export async function readEsbuildConfig(ymlPath: string): Promise<EsbuildConfig>
   for (const [key, value] of Object.entries(custom)) {
     if (key === 'exclude') options.external = value as string[];
     else if (key === 'outputFileExtension') options.outExtension = { '.js': String(value) };
-    else if (['bundle', 'minify', 'sourcemap', 'target', 'platform', 'format', 'banner'].includes(key))
+    else if (
+      [
+        'bundle',
+        'minify',
+        'sourcemap',
+        'target',
+        'platform',
+        'format',
+        'banner',
+        'charset',
+        'legalComments',
+      ].includes(key)
+    )
       Object.assign(options, { [key]: value });
     else ignored.push(key);
   }
