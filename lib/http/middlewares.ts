@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { MiddlewareObj, Request } from '@middy/core';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { ErrorCode, PagosError } from '../payments/errors.js';
+import { EXPONENT_MARK } from '../payments/fields.js';
 import type { Logger } from './logger.js';
 import type { PagosMetrics } from './metrics.js';
 import { type AnswerSummary, summarizeAnswer } from './outcome.js';
@@ -183,8 +184,9 @@ const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
  * Prepares the body for @middy/http-json-body-parser, which then answers 415 for a non-JSON
  * Content-Type and 400 (via the error responder) for JSON that does not parse or carries a
  * `__proto__` key. Here: base64 bodies become text only if they are valid UTF-8 (else 400), and
- * numbers written with an exponent (`1e3`) become their source text, so validation refuses them
- * instead of reading 1000 (needs JSON.parse source access: Node 21+, the Lambda's Node 24).
+ * numbers written with an exponent (`1e3`) become a marked value that no field accepts, so
+ * validation refuses them instead of reading 1000 (needs JSON.parse source access: Node 21+, the
+ * Lambda's Node 24).
  */
 export function jsonBodyText(): Middleware {
   const invalid = () => new PagosError(400, ErrorCode.invalidJson, 'The request body is not valid JSON.');
@@ -208,7 +210,8 @@ export function jsonBodyText(): Middleware {
         rewritten = JSON.parse(event.body, (_key: string, value: unknown, context?: { source?: string }) => {
           if (typeof value !== 'number' || !context?.source || !/[eE]/.test(context.source)) return value;
           exponent = true;
-          return context.source;
+          // Neither a number nor a string: every field refuses it, whatever type it wants.
+          return { [EXPONENT_MARK]: context.source };
         });
       } catch {
         return; // not JSON (or too deep): the parser refuses it

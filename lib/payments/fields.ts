@@ -7,6 +7,10 @@ import { pesosToCentavos } from './money.js';
 
 export type JsonObject = Record<string, unknown>;
 
+/** What the JSON body reader puts in place of a number written with an exponent (`1e3`). */
+export const EXPONENT_MARK = '$exponent';
+const isExponent = (value: unknown): boolean => isJsonObject(value) && Object.hasOwn(value, EXPONENT_MARK);
+
 export type Buyer = { firstName: string; lastName: string; email: string; phone: string | undefined };
 
 /** Conekta's customer_info: one name, and a phone it requires even when the buyer gave none. */
@@ -122,6 +126,8 @@ export class FieldReader {
     if (value === undefined || value === null) {
       return opts.required ? this.fail(field, 'is required') : undefined;
     }
+    if (isExponent(value))
+      return this.fail(field, 'must be written without an exponent, e.g. 1000 rather than 1e3');
     const result = pesosToCentavos(value);
     return result.ok ? result.centavos : this.fail(field, result.reason);
   }

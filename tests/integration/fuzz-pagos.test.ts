@@ -22,6 +22,7 @@ import {
   expectNoPollution,
   expectNoSentinels,
   FUZZ_RUNS,
+  FUZZ_SEED,
   fuzzParameters,
   fuzzTimeoutMs,
   hostileJson,
@@ -302,7 +303,7 @@ it(
       rejections.stop();
     }
     const ms = Math.round(performance.now() - started);
-    console.info(`fuzz POST /pagos: ${FUZZ_RUNS} cases in ${ms} ms`, tally);
+    console.info(`fuzz POST /pagos: ${FUZZ_RUNS} cases in ${ms} ms (FUZZ_SEED=${FUZZ_SEED})`, tally);
 
     expect(rejections.reasons).toEqual([]);
     expectNoPollution(prototypes);

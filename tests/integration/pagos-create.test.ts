@@ -132,12 +132,23 @@ describe('bad input', () => {
     expect(res.json.error.details.map((d: { field: string }) => d.field)).toEqual([field]);
   });
 
-  it('refuses an exponent amount written as a JSON number where the runtime can see it', async () => {
-    const raw = JSON.stringify(seed(newSecret())).replace('"amount":1000', '"amount":1e3');
-    const res = await stack.pagos(undefined, { raw });
-    // Node 21+ (the Lambda's Node 24) exposes the number's source text; Node 20 reads 1000.
+  it('refuses numbers written with an exponent, in every field, where the runtime can see them', async () => {
+    // Node 21+ (the Lambda's Node 24) exposes a number's source text; Node 20 reads 1e3 as 1000.
     const sourceVisible = Number(process.versions.node.split('.')[0]) >= 21;
-    expect(res.status).toBe(sourceVisible ? 400 : 200);
+    const amount = await stack.pagos(undefined, {
+      raw: JSON.stringify(seed(newSecret())).replace('"amount":1000', '"amount":1e3'),
+    });
+    expect(amount.status).toBe(sourceVisible ? 400 : 200);
+    if (sourceVisible)
+      expect(amount.json.error.details).toEqual([
+        { field: 'amount', message: expect.stringMatching(/exponent/) },
+      ]);
+    // A number where a string belongs stays wrong, exponent or not.
+    const reference = await stack.pagos(undefined, {
+      raw: JSON.stringify(seed(newSecret())).replace('"reference_id":"6588"', '"reference_id":1e+21'),
+    });
+    expect(reference.status).toBe(400);
+    expect(reference.json.error.details.map((d: { field: string }) => d.field)).toEqual(['reference_id']);
   });
 
   it('never echoes the secret in an error', async () => {

@@ -14,10 +14,9 @@ export const FUZZ_RUNS = Number(process.env.FUZZ_RUNS) || 2000;
 /** Jest timeout for a fuzz test: generous per case, so only a hang fails it. */
 export const fuzzTimeoutMs = (perCaseMs: number) => 30_000 + FUZZ_RUNS * perCaseMs;
 /** Shrinking is capped: a failure is reported quickly, with a counterexample still small. */
-export const fuzzParameters = {
-  numRuns: FUZZ_RUNS,
-  ...(process.env.FUZZ_SEED && { seed: Number(process.env.FUZZ_SEED) }),
-};
+/** Printed with every run's summary, so a failure found after the run can be replayed with FUZZ_SEED. */
+export const FUZZ_SEED = Number(process.env.FUZZ_SEED) || Date.now() % 2_147_483_647;
+export const fuzzParameters = { numRuns: FUZZ_RUNS, seed: FUZZ_SEED };
 
 // ---------------------------------------------------------------------------------------------
 // Values
