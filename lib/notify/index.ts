@@ -13,11 +13,9 @@ export { DEFAULT_RETRY_SCHEDULE_SECONDS, parseRetrySchedule } from './schedule.j
 export { SIGNATURE_HEADER, signatureHeader } from './signature.js';
 export {
   type AttemptResult,
-  createNotifier,
   type DeliveryDeps,
   deliverNotificationNow,
   deliverPreclaimed,
-  type Notifier,
   type NotifierDeps,
   type RecorderDeps,
   type SweepReport,

@@ -299,15 +299,3 @@ export async function sweepNotifications(
   report.ms = now() - started;
   return report;
 }
-
-export type Notifier = {
-  deliverNow(id: string): Promise<AttemptResult>;
-  sweep(options?: SweepOptions): Promise<SweepReport>;
-};
-
-export function createNotifier(deps: NotifierDeps): Notifier {
-  return {
-    deliverNow: (id) => deliverNotificationNow(deps, id),
-    sweep: (options) => sweepNotifications(deps, options),
-  };
-}
