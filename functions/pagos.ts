@@ -2,42 +2,42 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import middy from '@middy/core';
 import httpJsonBodyParser from '@middy/http-json-body-parser';
-import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
 import { readConfig } from '../lib/config.js';
 import { createLogger } from '../lib/http/logger.js';
 import { countPagosSuccess, PagosMetrics, pagosErrorCounts } from '../lib/http/metrics.js';
 import { bodySizeLimit, errorResponder, jsonBodyText, observability } from '../lib/http/middlewares.js';
 import { jsonResponse } from '../lib/http/responses.js';
-import { readNotifyConfig } from '../lib/notify/config.js';
-import { deliverPreclaimed, type RecorderDeps } from '../lib/notify/sweeper.js';
 import { checkNotificationUrl } from '../lib/notify/url-safety.js';
 import { handlePagosRequest, type PagosServices, requestLogKeys } from '../lib/payments/pagos-request.js';
-import { createConektaProvider } from '../lib/providers/conekta/provider.js';
-import { DynamoNotificationRecorder } from '../lib/store/notifications.js';
-import { DynamoLifecycleStore } from '../lib/store/refunds.js';
+import { providersFrom } from '../lib/providers/registry.js';
+import { DynamoMerchantStore, newSigningSecret } from '../lib/store/merchants.js';
+import { DynamoPaymentStore } from '../lib/store/payments.js';
+import { table } from '../lib/store/table.js';
 
 const config = readConfig();
-const notifyConfig = readNotifyConfig();
 const logger = createLogger('pagos', config.logLevel);
-const metrics = new PagosMetrics({ stage: notifyConfig.stage });
-const db = new DynamoDBClient({});
+const metrics = new PagosMetrics({ stage: config.stage });
+const payments = table(new DynamoDBClient({}), config.paymentsTable);
 const services: PagosServices = {
-  providers: { conekta: createConektaProvider(config.conekta) },
-  store: new DynamoLifecycleStore(db, config.paymentsTable),
-  create: config.create,
-  refundLockMs: config.create.leaseMs,
+  providers: providersFrom(process.env),
+  store: new DynamoPaymentStore(payments),
+  merchants: new DynamoMerchantStore(payments),
+  config: config.pagos,
   urlPolicy: (url) => checkNotificationUrl(url, { localMode: config.localMode }),
-  notifyLeaseMs: notifyConfig.leaseMs,
-};
-// Only the immediate attempt: the sweep is the sweeper Lambda's (and stays out of this bundle).
-const notifyDeps: RecorderDeps = {
-  outbox: new DynamoNotificationRecorder(db, config.paymentsTable),
-  config: notifyConfig,
-  log: logger,
-  metrics,
+  newSigningSecret,
+  memory: new Map(),
+  now: Date.now,
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
 };
 
 type PagosEvent = Omit<APIGatewayProxyEventV2, 'body'> & { body: unknown };
+
+/** By when this invocation must answer: Lambda's remaining time, less a margin to answer and record. */
+function deadlineOf(context: Context | undefined): number {
+  const remaining = context?.getRemainingTimeInMillis?.() ?? config.functionTimeoutMs;
+  return Date.now() + remaining - config.deadlineMarginMs;
+}
 
 export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyResultV2>()
   .use(observability(logger, metrics, pagosErrorCounts))
@@ -45,14 +45,15 @@ export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyResultV2>()
   .use(bodySizeLimit(config.maxBodyBytes))
   .use(jsonBodyText())
   .use(httpJsonBodyParser())
-  .handler(async (event) => {
+  .handler(async (event, context) => {
     const body = (event as unknown as PagosEvent).body;
     // Known before validation, so refusals are logged with them too.
     logger.appendKeys(requestLogKeys(body));
-    const outcome = await handlePagosRequest(services, body);
+    const outcome = await handlePagosRequest(services, body, {
+      sourceIp: event.requestContext?.http?.sourceIp ?? 'unknown',
+      deadline: deadlineOf(context),
+    });
     logger.appendKeys({ order_id: outcome.orderId, replayed: outcome.replayed });
     countPagosSuccess(metrics, outcome);
-    // A status this request moved is told to the storefront now; the sweeper retries if this fails.
-    if (outcome.firstAttempt) await deliverPreclaimed(notifyDeps, outcome.firstAttempt);
     return jsonResponse(200, outcome.body);
   });

@@ -1,44 +1,63 @@
 /** Configuration from the environment, read once per Lambda instance. */
+import type { PagosConfig } from './payments/pagos-request.js';
 
-export type PagosConfig = {
+export type ServiceConfig = {
+  stage: string;
   paymentsTable: string;
-  conekta: { baseUrl: string; apiVersion: string; timeoutMs: number; returnPath: string };
-  create: { leaseMs: number; waitForInFlightMs: number; pollIntervalMs: number; defaultPhone: string };
-  maxBodyBytes: number;
   logLevel: string;
-  /** `PAGOS_LOCAL_MODE=true`: the storefront may live on this machine (loopback notification URLs). */
+  /** `PAGOS_LOCAL_MODE=true` (npm start only): the storefront may live on this machine (loopback URLs). */
   localMode: boolean;
+  /** The function's own timeout: nothing a request starts can outlive it. */
+  functionTimeoutMs: number;
+  /** Kept back from the function's remaining time, to answer (and record) before Lambda stops us. */
+  deadlineMarginMs: number;
+  maxBodyBytes: number;
+  pagos: PagosConfig;
 };
 
-function integer(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** A whole number from the environment (or the fallback). */
+export function envInteger(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
   if (!Number.isInteger(value) || value < 0)
-    throw new Error(`${name} must be a whole number of milliseconds, got "${raw}"`);
+    throw new ConfigError(`${name} must be a whole number, got "${raw}"`);
   return value;
 }
 
-export function readConfig(env: NodeJS.ProcessEnv = process.env): PagosConfig {
-  const timeoutMs = integer(env, 'CONEKTA_TIMEOUT_MS', 8000);
+export function readConfig(env: NodeJS.ProcessEnv = process.env): ServiceConfig {
+  const functionTimeoutMs = envInteger(env, 'FUNCTION_TIMEOUT_MS', 25_000);
+  // A claimer owns an attempt's provider call for longer than any request can run (the function's
+  // timeout), plus clock skew: the lease is derived from the timeout, not a second constant.
+  const leaseMs = envInteger(env, 'CREATE_LEASE_MS', functionTimeoutMs + 5_000);
   return {
+    stage: env.PAGOS_STAGE || 'local',
     paymentsTable: env.PAYMENTS_TABLE || 'pagos-local-payments',
-    conekta: {
-      baseUrl: env.CONEKTA_API_URL || 'https://api.conekta.io',
-      apiVersion: env.CONEKTA_API_VERSION || '2.3.0',
-      timeoutMs,
-      returnPath: env.CONEKTA_RETURN_PATH || '/conekta/conekta_order',
-    },
-    create: {
-      // The claimer owns a create for longer than one Conekta call can take.
-      leaseMs: integer(env, 'CREATE_LEASE_MS', timeoutMs + 5000),
-      waitForInFlightMs: integer(env, 'IN_FLIGHT_WAIT_MS', 3000),
-      pollIntervalMs: integer(env, 'IN_FLIGHT_POLL_MS', 100),
-      defaultPhone: env.DEFAULT_CUSTOMER_PHONE || '5555555555',
-    },
-    maxBodyBytes: 16 * 1024,
     // Powertools' own setting first, like Powertools itself; any case.
     logLevel: env.POWERTOOLS_LOG_LEVEL || env.LOG_LEVEL || 'info',
     localMode: env.PAGOS_LOCAL_MODE === 'true',
+    functionTimeoutMs,
+    deadlineMarginMs: envInteger(env, 'DEADLINE_MARGIN_MS', 1_500),
+    maxBodyBytes: 16 * 1024,
+    pagos: {
+      leaseMs,
+      settleMs: envInteger(env, 'RECOVERY_SETTLE_MS', 20_000),
+      searchSkewSeconds: envInteger(env, 'RECOVERY_SKEW_SECONDS', 300),
+      waitForInFlightMs: envInteger(env, 'IN_FLIGHT_WAIT_MS', 3_000),
+      pollIntervalMs: envInteger(env, 'IN_FLIGHT_POLL_MS', 100),
+      maxAttempts: envInteger(env, 'MAX_ATTEMPTS', 20),
+      refundLockMs: leaseMs,
+      defaultPhone: env.DEFAULT_CUSTOMER_PHONE || '5555555555',
+      admission: {
+        perCredentialPerMinute: envInteger(env, 'RATE_LIMIT_PER_KEY_PER_MINUTE', 600),
+        unknownPerSourcePerMinute: envInteger(env, 'RATE_LIMIT_NEW_KEYS_PER_SOURCE_PER_MINUTE', 20),
+        refusalMs: envInteger(env, 'REFUSED_KEY_MS', 10 * 60_000),
+        memoryMs: envInteger(env, 'KEY_MEMORY_MS', 15 * 60_000),
+      },
+    },
   };
 }

@@ -5,7 +5,6 @@ import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type LocalSweeper, startLocalSweeper } from '../lib/notify/local.js';
 import { type DynamoDbLocal, freePort, JavaRequiredError, startDynamoDbLocal } from './dynamodb-local.js';
 import { createTables } from './tables.js';
 
@@ -39,7 +38,7 @@ type Config = {
 type Sandbox = { url: string; defaultWebhookPublicKeyPem: string; stop(): Promise<void> };
 
 /** Everything started so far, so any failure or signal can take all of it down. */
-const running: { offline?: ChildProcess; sandbox?: Sandbox; dynamo?: DynamoDbLocal; sweeper?: LocalSweeper } =
+const running: { offline?: ChildProcess; sandbox?: Sandbox; dynamo?: DynamoDbLocal } =
   {};
 let stopping: Promise<never> | undefined;
 
@@ -98,8 +97,6 @@ async function main(): Promise<void> {
     rejectOnExit(offline, 'serverless offline'),
     rejectOnBuildFailure(offline),
   ]);
-  // The notification sweeper Lambda's job, every 2 s instead of every minute.
-  running.sweeper = startLocalSweeper({ intervalMs: 2000, env });
   printReady(
     config,
     dynamo,
@@ -295,7 +292,6 @@ function shutdown(code: number): Promise<never> {
 
 async function stopAll(code: number): Promise<never> {
   await stopOffline();
-  await running.sweeper?.stop().catch((err) => console.error('[pagos] sweeper stop:', err));
   await running.sandbox?.stop().catch((err) => console.error('[pagos] sandbox stop:', err));
   await running.dynamo?.stop().catch((err) => console.error('[pagos] DynamoDB Local stop:', err));
   process.exit(code);

@@ -1,11 +1,13 @@
 /**
- * npm run webhook-key -- --secret key_... [--api https://api.conekta.io] [--stage prod] [--create]
+ * CONEKTA_SECRET=... npm run webhook-key -- [--api https://api.conekta.io] [--stage prod] [--create]
+ * (or pipe the key on stdin; never on the command line)
  *
  * Shows the Conekta account's webhook keys (creating one when it has none, or with --create),
  * then prints the public key and the commands that store it where Pagos reads it.
  */
 import { parseArgs } from 'node:util';
 import { ConektaClient } from '../lib/providers/conekta/client.js';
+import { readSecret } from './secret-input.js';
 
 type WebhookKey = {
   id: string;
@@ -18,7 +20,6 @@ type WebhookKeyList = { data?: WebhookKey[] };
 
 const { values } = parseArgs({
   options: {
-    secret: { type: 'string' },
     api: { type: 'string', default: process.env.CONEKTA_API_URL ?? 'https://api.conekta.io' },
     stage: { type: 'string', default: 'prod' },
     region: { type: 'string', default: process.env.AWS_REGION ?? 'us-east-1' },
@@ -26,9 +27,9 @@ const { values } = parseArgs({
   },
 });
 
-const secret = values.secret ?? process.env.CONEKTA_SECRET;
-if (!secret?.startsWith('key_')) {
-  console.error('Usage: npm run webhook-key -- --secret key_... [--api URL] [--stage prod] [--create]');
+const secret = await readSecret();
+if (!secret.startsWith('key_')) {
+  console.error('Usage: CONEKTA_SECRET=key_... npm run webhook-key -- [--api URL] [--stage prod] [--create]');
   console.error('The secret is your Conekta private API key; it is used for this call only.');
   process.exit(2);
 }
@@ -40,6 +41,7 @@ try {
     method: 'GET',
     path: '/webhook_keys',
     query: { limit: 50 },
+    deadline: Date.now() + 15_000,
   });
   let active = (list.data ?? []).filter((k) => k.active !== false && k.public_key);
   console.log(`Conekta at ${values.api}: ${list.data?.length ?? 0} webhook key(s), ${active.length} active.`);
@@ -48,6 +50,7 @@ try {
       method: 'POST',
       path: '/webhook_keys',
       body: { active: true },
+      deadline: Date.now() + 15_000,
     });
     console.log(`Created webhook key ${created.id}.`);
     active = [created, ...active];

@@ -62,13 +62,15 @@ function bodyText(event: unknown): string | undefined {
 
 /**
  * Teaches the log redactor the sensitive values this request carries (a buyer's name has no
- * pattern to find it by), before anything parses or logs, and forgets them afterwards.
+ * pattern to find it by), before anything parses or logs, and forgets them afterwards. A body
+ * that must be verified first (a webhook) teaches nothing here: its handler does, once verified.
  */
-export function sensitiveValues(): AnyMiddleware {
+export function sensitiveValues(opts: { learnFromBody: boolean }): AnyMiddleware {
   const forget = () => forgetSensitiveValues();
   return {
     before: (request) => {
       forgetSensitiveValues();
+      if (!opts.learnFromBody) return;
       const text = bodyText(request.event);
       if (text === undefined || !/^\s*[[{]/.test(text)) return;
       try {
@@ -129,8 +131,13 @@ export function requestMetrics(metrics: PagosMetrics, counts: Counts = () => [])
  * header, redactor values, metrics, and the request log line. Use it before errorResponder, so
  * every one of them sees the final answer.
  */
-export function observability(logger: Logger, metrics: PagosMetrics, counts: Counts): AnyMiddleware[] {
-  return [correlationId(logger), sensitiveValues(), requestMetrics(metrics, counts), requestLog(logger)];
+export function observability(
+  logger: Logger,
+  metrics: PagosMetrics,
+  counts: Counts,
+  opts: { learnFromBody: boolean } = { learnFromBody: true },
+): AnyMiddleware[] {
+  return [correlationId(logger), sensitiveValues(opts), requestMetrics(metrics, counts), requestLog(logger)];
 }
 
 /** Refuses bodies over `maxBytes` before anything parses them. */
@@ -141,11 +148,11 @@ export function bodySizeLimit(maxBytes: number): Middleware {
       if (body === undefined || body === null) return;
       const bytes = isBase64Encoded ? Math.floor((body.length * 3) / 4) : Buffer.byteLength(body, 'utf8');
       if (bytes > maxBytes) {
-        throw new PagosError(
-          413,
-          ErrorCode.bodyTooLarge,
-          `The request body is ${bytes} bytes; the limit is ${maxBytes} bytes.`,
-        );
+        throw new PagosError({
+          status: 413,
+          code: ErrorCode.bodyTooLarge,
+          message: `The request body is ${bytes} bytes; the limit is ${maxBytes} bytes.`,
+        });
       }
     },
   };
@@ -189,7 +196,12 @@ const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
  * Lambda's Node 24).
  */
 export function jsonBodyText(): Middleware {
-  const invalid = () => new PagosError(400, ErrorCode.invalidJson, 'The request body is not valid JSON.');
+  const invalid = () =>
+    new PagosError({
+      status: 400,
+      code: ErrorCode.invalidJson,
+      message: 'The request body is not valid JSON.',
+    });
   return {
     before: (request) => {
       const event = request.event;

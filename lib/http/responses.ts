@@ -37,26 +37,34 @@ export function errorResponse(error: PagosError): JsonResult {
 export function httpErrorToPagosError(error: { statusCode: number; message?: string }): PagosError {
   switch (error.statusCode) {
     case 413:
-      return new PagosError(413, ErrorCode.bodyTooLarge, error.message ?? 'The request body is too large.');
+      return new PagosError({
+        status: 413,
+        code: ErrorCode.bodyTooLarge,
+        message: error.message ?? 'The request body is too large.',
+      });
     case 415:
-      return new PagosError(
-        415,
-        ErrorCode.unsupportedMediaType,
-        'Send the request body as JSON with the header Content-Type: application/json.',
-      );
+      return new PagosError({
+        status: 415,
+        code: ErrorCode.unsupportedMediaType,
+        message: 'Send the request body as JSON with the header Content-Type: application/json.',
+      });
     default:
       // A middleware's 4xx about the body (middy's JSON parsers answer 422): for us a bad request.
       if (error.statusCode >= 400 && error.statusCode < 500) {
-        return new PagosError(400, ErrorCode.invalidJson, 'The request body is not valid JSON.');
+        return new PagosError({
+          status: 400,
+          code: ErrorCode.invalidJson,
+          message: 'The request body is not valid JSON.',
+        });
       }
       return internalError();
   }
 }
 
 export function internalError(): PagosError {
-  return new PagosError(
-    500,
-    ErrorCode.internal,
-    'Internal error. Nothing was charged twice; try again later.',
-  );
+  return new PagosError({
+    status: 500,
+    code: ErrorCode.internal,
+    message: 'Internal error. Nothing was charged twice; try again later.',
+  });
 }

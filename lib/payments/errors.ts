@@ -11,8 +11,11 @@ export const ErrorCode = {
   unsupportedAction: 'unsupported_action',
   rawCardNotAllowed: 'raw_card_not_allowed',
   referenceConflict: 'reference_conflict',
+  alreadyPaid: 'already_paid',
   requestInProgress: 'request_in_progress',
   unknownReference: 'unknown_reference',
+  tooManyAttempts: 'too_many_attempts',
+  rateLimited: 'rate_limited',
   providerAuthentication: 'provider_authentication_error',
   providerDeclined: 'payment_declined',
   providerValidation: 'provider_validation_error',
@@ -29,35 +32,77 @@ export type ProviderErrorInfo = {
   status?: number;
   type?: string;
   log_id?: string | null;
-  details?: unknown[];
   /** Whether sending the same request again is safe and useful. */
   retry_safe?: boolean;
+};
+
+export type PagosErrorOptions = {
+  status: number;
+  code: ErrorCode;
+  message: string;
+  details?: FieldIssue[] | unknown[];
+  provider?: ProviderErrorInfo;
+  headers?: Record<string, string>;
+  cause?: unknown;
 };
 
 /** An error meant for the caller: it becomes the JSON error response with this status. */
 export class PagosError extends Error {
   override readonly name: string = 'PagosError';
-  constructor(
-    readonly status: number,
-    readonly code: ErrorCode,
-    message: string,
-    readonly details: FieldIssue[] | unknown[] = [],
-    readonly provider?: ProviderErrorInfo,
-    readonly headers: Record<string, string> = {},
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
+  readonly status: number;
+  readonly code: ErrorCode;
+  readonly details: FieldIssue[] | unknown[];
+  readonly provider: ProviderErrorInfo | undefined;
+  readonly headers: Record<string, string>;
+
+  constructor(options: PagosErrorOptions) {
+    super(options.message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.status = options.status;
+    this.code = options.code;
+    this.details = options.details ?? [];
+    this.provider = options.provider;
+    this.headers = options.headers ?? {};
   }
 }
 
 export class ValidationError extends PagosError {
   override readonly name = 'ValidationError';
   constructor(readonly issues: FieldIssue[]) {
-    super(
-      400,
-      ErrorCode.invalidRequest,
-      `The request has ${issues.length} invalid field${issues.length === 1 ? '' : 's'}: ${issues.map((i) => i.field).join(', ')}.`,
-      issues,
-    );
+    super({
+      status: 400,
+      code: ErrorCode.invalidRequest,
+      message: `The request has ${issues.length} invalid field${issues.length === 1 ? '' : 's'}: ${issues.map((i) => i.field).join(', ')}.`,
+      details: issues,
+    });
   }
+}
+
+/** A 409 that asks the caller to send the same request again shortly. */
+export function inProgress(message: string, retryAfterSeconds = 1): PagosError {
+  return new PagosError({
+    status: 409,
+    code: ErrorCode.requestInProgress,
+    message,
+    headers: { 'Retry-After': String(retryAfterSeconds) },
+  });
+}
+
+/** 502, retry-safe: Pagos does not know yet whether the provider acted, and will find out. */
+export function outcomeUnknown(message: string, cause?: unknown, retryAfterSeconds?: number): PagosError {
+  return new PagosError({
+    status: 502,
+    code: ErrorCode.providerUnavailable,
+    message,
+    provider: { name: 'provider', retry_safe: true },
+    ...(retryAfterSeconds !== undefined && { headers: { 'Retry-After': String(retryAfterSeconds) } }),
+    cause,
+  });
+}
+
+export function unknownReference(referenceId: string): PagosError {
+  return new PagosError({
+    status: 404,
+    code: ErrorCode.unknownReference,
+    message: `No payment with reference_id ${referenceId} for this merchant. Create it first with action "create" or "charge".`,
+  });
 }

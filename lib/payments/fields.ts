@@ -13,6 +13,11 @@ const isExponent = (value: unknown): boolean => isJsonObject(value) && Object.ha
 
 export type Buyer = { firstName: string; lastName: string; email: string; phone: string | undefined };
 
+export type LineItemRequest = { name: string; unitPriceCents: number; quantity: number };
+
+export const METADATA_MAX_KEYS = 20;
+export const LINE_ITEMS_MAX = 50;
+
 /** Conekta's customer_info: one name, and a phone it requires even when the buyer gave none. */
 export function customerOf(buyer: Buyer, defaultPhone: string) {
   return {
@@ -24,7 +29,6 @@ export function customerOf(buyer: Buyer, defaultPhone: string) {
 
 /** Says what is wrong with a notification URL Pagos would have to call, or undefined when it is fine. */
 export type NotificationUrlPolicy = (url: string) => string | undefined;
-export const allowAnyUrl: NotificationUrlPolicy = () => undefined;
 
 export function isJsonObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -70,13 +74,97 @@ export class FieldReader {
     return value;
   }
 
-  secret(field: string): string | undefined {
+  /** A provider credential; the provider says what its shape must be. */
+  secret(field: string, problem: (secret: string) => string | undefined): string | undefined {
     const value = this.string(field, { required: true, max: 200 });
     if (value === undefined) return undefined;
-    if (!/^key_[A-Za-z0-9_-]+$/.test(value)) {
-      return this.fail(field, "must be your Conekta private API key, which starts with 'key_'");
+    const wrong = problem(value);
+    return wrong ? this.fail(field, wrong) : value;
+  }
+
+  /**
+   * The storefront's order id in its one canonical form: NFC (a decomposed é is the same
+   * reference as a composed one); no control or invisible format characters, no compatibility
+   * look-alikes (full-width digits), no surrounding white space.
+   */
+  reference(field: string): string | undefined {
+    const value = this.string(field, { required: true, max: 249 });
+    if (value === undefined) return undefined;
+    const nfc = value.normalize('NFC');
+    if (/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u.test(nfc)) {
+      return this.fail(
+        field,
+        'must not contain control or invisible characters (zero-width spaces, joiners, marks)',
+      );
     }
-    return value;
+    if (nfc.trim() !== nfc || /^[\p{Z}]|[\p{Z}]$/u.test(nfc)) {
+      return this.fail(field, 'must not start or end with white space');
+    }
+    if (nfc.normalize('NFKC') !== nfc) {
+      return this.fail(
+        field,
+        `must use plain characters, not compatibility look-alikes such as full-width digits (send "${nfc.normalize('NFKC')}")`,
+      );
+    }
+    return nfc;
+  }
+
+  /** The storefront's own data for the order: string values, bounded, our own keys reserved. */
+  metadata(field: string, reserved: (key: string) => boolean): Record<string, string> | undefined {
+    const value = this.body[field];
+    if (value === undefined || value === null) return undefined;
+    if (!isJsonObject(value)) return this.fail(field, 'must be an object of string values');
+    const entries = Object.entries(value);
+    if (entries.length > METADATA_MAX_KEYS)
+      return this.fail(field, `must have at most ${METADATA_MAX_KEYS} keys`);
+    let ok = true;
+    for (const [key, v] of entries) {
+      if (!/^[A-Za-z0-9_.-]{1,40}$/.test(key)) {
+        ok = !!this.fail(`${field}.${key}`, 'keys must be 1 to 40 letters, digits, "_", "-" or "."');
+      } else if (reserved(key)) {
+        ok = !!this.fail(`${field}.${key}`, 'is a key Pagos writes itself; use another name');
+      } else if (typeof v !== 'string' || v.length > 249 || LONE_SURROGATE.test(v)) {
+        ok = !!this.fail(`${field}.${key}`, 'must be a string of at most 249 characters');
+      }
+    }
+    return ok ? (Object.fromEntries(entries) as Record<string, string>) : undefined;
+  }
+
+  /** Optional `line_items`: name, unit_price in pesos (at most two decimals), quantity. */
+  lineItems(field: string): LineItemRequest[] | undefined {
+    const value = this.body[field];
+    if (value === undefined || value === null) return undefined;
+    if (!Array.isArray(value) || value.length === 0 || value.length > LINE_ITEMS_MAX) {
+      return this.fail(field, `must be a list of 1 to ${LINE_ITEMS_MAX} items`);
+    }
+    const items: LineItemRequest[] = [];
+    for (const [i, item] of (value as unknown[]).entries()) {
+      const at = `${field}[${i}]`;
+      if (!isJsonObject(item)) {
+        this.fail(at, 'must be an object with name, unit_price and quantity');
+        continue;
+      }
+      const extra = Object.keys(item).filter((k) => !['name', 'unit_price', 'quantity'].includes(k));
+      for (const k of extra) this.fail(`${at}.${k}`, 'is not a field of a line item');
+      const name = item.name;
+      const okName =
+        typeof name === 'string' &&
+        name.trim().length >= 3 &&
+        name.length <= 249 &&
+        !LONE_SURROGATE.test(name);
+      if (!okName) this.fail(`${at}.name`, 'must be a text of 3 to 249 characters');
+      const price = isExponent(item.unit_price) ? undefined : pesosToCentavos(item.unit_price);
+      if (!price?.ok)
+        this.fail(`${at}.unit_price`, price ? price.reason : 'must be written without an exponent');
+      const quantity = item.quantity;
+      const okQuantity =
+        Number.isInteger(quantity) && (quantity as number) >= 1 && (quantity as number) <= 10_000;
+      if (!okQuantity) this.fail(`${at}.quantity`, 'must be a whole number from 1 to 10000');
+      if (okName && price?.ok && okQuantity && extra.length === 0) {
+        items.push({ name: name as string, unitPriceCents: price.centavos, quantity: quantity as number });
+      }
+    }
+    return items.length === value.length ? items : undefined;
   }
 
   email(field: string, opts: { required: boolean }): string | undefined {
@@ -206,12 +294,12 @@ export function refuseDeepNesting(body: unknown): void {
     const [value, depth] = stack.pop()!;
     if (value === null || typeof value !== 'object') continue;
     if (depth >= MAX_NESTING) {
-      throw new PagosError(
-        400,
-        ErrorCode.invalidRequest,
-        `The request body nests deeper than ${MAX_NESTING} levels.`,
-        [{ field: '(body)', message: `must not nest deeper than ${MAX_NESTING} levels` }],
-      );
+      throw new PagosError({
+        status: 400,
+        code: ErrorCode.invalidRequest,
+        message: `The request body nests deeper than ${MAX_NESTING} levels.`,
+        details: [{ field: '(body)', message: `must not nest deeper than ${MAX_NESTING} levels` }],
+      });
     }
     for (const child of Object.values(value)) stack.push([child, depth + 1]);
   }
@@ -232,12 +320,33 @@ const RAW_CARD_FIELDS = new Set([
   'expiration',
 ]);
 
-/** Finds raw card fields anywhere in the body, at any depth. */
+/** 13 to 19 digits (spaces or dashes between) that pass the Luhn check: a card number. */
+export function looksLikeCardNumber(text: string): boolean {
+  const digits = text.replace(/[\s-]/g, '');
+  if (!/^\d{13,19}$/.test(digits)) return false;
+  let sum = 0;
+  for (let i = 0; i < digits.length; i += 1) {
+    let d = Number(digits[digits.length - 1 - i]);
+    if (i % 2 === 1) d = d * 2 > 9 ? d * 2 - 9 : d * 2;
+    sum += d;
+  }
+  return sum % 10 === 0;
+}
+
+/**
+ * Finds raw card fields anywhere in the body, at any depth. Inside the storefront's `metadata`
+ * its own key names are free (an "order number" is not a card); its values are checked instead.
+ */
 export function findRawCardFields(value: unknown, path = ''): string[] {
   if (Array.isArray(value)) return value.flatMap((item, i) => findRawCardFields(item, `${path}[${i}]`));
   if (!isJsonObject(value)) return [];
   return Object.entries(value).flatMap(([key, child]) => {
     const here = path ? `${path}.${key}` : key;
+    if (path === '' && key === 'metadata' && isJsonObject(child)) {
+      return Object.entries(child).flatMap(([k, v]) =>
+        typeof v === 'string' && looksLikeCardNumber(v) ? [`metadata.${k}`] : [],
+      );
+    }
     const own = RAW_CARD_FIELDS.has(key.toLowerCase()) ? [here] : [];
     return [...own, ...findRawCardFields(child, here)];
   });
@@ -247,11 +356,12 @@ export function findRawCardFields(value: unknown, path = ''): string[] {
 export function refuseRawCardData(body: unknown): void {
   const fields = findRawCardFields(body);
   if (fields.length === 0) return;
-  throw new PagosError(
-    400,
-    ErrorCode.rawCardNotAllowed,
-    'Pagos never accepts card data. Tokenize the card in the browser with Conekta’s tokenizer ' +
-      '(Conekta.js / Component) and send the resulting token as token_id (tok_...).',
-    fields.map((field) => ({ field, message: 'raw card data is not accepted' })),
-  );
+  throw new PagosError({
+    status: 400,
+    code: ErrorCode.rawCardNotAllowed,
+    message:
+      'Pagos never accepts card data. Tokenize the card in the browser with the provider’s tokenizer ' +
+      '(Conekta.js / Component) and send the resulting token as token_id.',
+    details: fields.map((field) => ({ field, message: 'raw card data is not accepted' })),
+  });
 }

@@ -1,11 +1,12 @@
-/** Stable, one-way names for merchants and requests: the secret itself is never kept. */
+/** Stable, one-way names for credentials, requests and attempts: the secret itself is never kept. */
 import { createHash } from 'node:crypto';
+import type { OrderTag } from './ports.js';
 
 const sha256Hex = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex');
 
-/** The merchant is the SHA-256 of its Conekta key (96 bits kept: collisions are not a concern). */
-export function merchantFingerprint(secret: string): string {
-  return `m_${sha256Hex(secret).slice(0, 24)}`;
+/** A credential's fingerprint (SHA-256; provider keys are long random strings, so it cannot be reversed). */
+export function credentialFingerprint(secret: string): string {
+  return `fp_${sha256Hex(secret).slice(0, 40)}`;
 }
 
 /** Canonical JSON: keys sorted at every level, so equal requests hash equally. */
@@ -24,7 +25,10 @@ export function requestHash(action: string, request: unknown): string {
   return sha256Hex(`${action}\n${canonicalJson(request)}`);
 }
 
-/** Same merchant and reference, same key: Conekta may ignore it, but it can only help. */
-export function idempotencyKey(merchant: string, referenceId: string): string {
-  return `pagos-${sha256Hex(`${merchant}\n${referenceId}`).slice(0, 40)}`;
+/**
+ * Names one attempt of one request: a corrected request is a new attempt with a new key, and
+ * the same attempt called again (after a search proved it made nothing) keeps its key.
+ */
+export function idempotencyKey(tag: OrderTag, requestHashOfAttempt: string): string {
+  return `pagos-${sha256Hex(`${tag.merchant}\n${tag.referenceId}\n${tag.attemptId}\n${requestHashOfAttempt}`).slice(0, 40)}`;
 }

@@ -1,61 +1,93 @@
 /**
- * The two ports the payments domain depends on. `lib/providers/<name>` implements
- * PaymentProvider, `lib/store` implements PaymentStore; tests run one contract suite against
- * every implementation.
+ * The ports the payments domain depends on: a provider (both directions, like a Hyperswitch
+ * connector), a payment store and a merchant store. `lib/providers/<name>` and `lib/store`
+ * implement them; one contract suite per port runs unchanged against every implementation and
+ * its in-memory fake (tests/support).
  */
-import type { PaymentMethod } from './create-request.js';
+import type { Attempt, CardSummary, Merchant, MerchantId, PaymentRecord, StatusChange } from './model.js';
 import type { PaymentStatus } from './status.js';
 
 /** The merchant's provider key: used for the call and dropped, never stored or logged. */
-export type MerchantCredentials = { readonly secret: string };
+export type Credentials = { readonly secret: string };
 
-/** What Pagos writes into the provider order so an order can always be traced back to a payment. */
-export type PaymentTag = { merchant: string; referenceId: string };
+/** Written into every provider order, so an order can always be traced to its payment and attempt. */
+export type OrderTag = { merchant: MerchantId; referenceId: string; attemptId: string };
 
-export type HostedCheckoutOrder = {
-  tag: PaymentTag;
+export type Customer = { name: string; email: string; phone: string };
+export type LineItem = { name: string; unitPriceCents: number; quantity: number };
+
+export const PaymentMethod = { card: 'card', cash: 'cash', bankTransfer: 'bank_transfer' } as const;
+export type PaymentMethod = (typeof PaymentMethod)[keyof typeof PaymentMethod];
+
+type OrderRequest = {
+  tag: OrderTag;
   amountCents: number;
   currency: string;
-  customer: { name: string; email: string; phone: string };
+  customer: Customer;
+  lineItems: LineItem[];
+  /** The storefront's own metadata; the provider adds the tag beside it. */
+  metadata: Record<string, string>;
+  /** Names exactly one attempt of one request. */
+  idempotencyKey: string;
+  /** Epoch ms by which the call must have ended. */
+  deadline: number;
+};
+
+export type HostedCheckoutOrder = OrderRequest & {
   returnUrl: string;
   /** Unix seconds. */
   expiresAt: number;
   allowedPaymentMethods: PaymentMethod[];
   monthlyInstallments: boolean;
-  idempotencyKey: string;
 };
 
-/** The provider's order, reduced to what Pagos needs, plus the body exactly as the provider sent it. */
-export type ProviderOrder = {
-  id: string;
-  /** Our status for the order; undefined when the provider's status is not one we know. */
+/** A single card charge with a token made by the provider's browser tokenizer. */
+export type CardChargeOrder = OrderRequest & { tokenId: string };
+
+/** What the provider says about an order at one moment: from an API answer or a signed event. */
+export type OrderSnapshot = {
+  orderId: string;
+  /** Our status for it; undefined when the provider's status is one we do not know. */
   status: PaymentStatus | undefined;
-  /** The provider's own status string, kept for the record and the logs. */
   providerStatus: string | null;
+  /** Unix seconds of the provider's last change. */
+  updatedAt: number;
+  livemode: boolean;
   amountCents: number;
   currency: string;
-  livemode: boolean;
-  checkoutId?: string;
+  tag?: OrderTag;
   checkoutUrl?: string;
-  /** Unix seconds of the provider's last change to the order. */
-  updatedAt: number;
-  tag?: PaymentTag;
-  /** Unix seconds the order was paid, from its paid charge. */
   paidAt?: number;
-  /** card, cash or bank_transfer: never anything of the card itself. */
   paymentMethod?: string;
-  /** Brand and last four digits, as the provider returns them for card charges. */
-  card?: { brand?: string; last4?: string };
+  card?: CardSummary;
   amountRefundedCents?: number;
-  /** The provider's JSON, as returned, for the caller. */
+  /** The order's JSON without personal data: what Pagos may store and replay. */
+  publicBody: unknown;
+};
+
+export type ProviderRefund = { id: string; amountCents: number; createdAt: number };
+
+export type ProviderOrder = OrderSnapshot & {
+  /** Unix seconds. */
+  createdAt: number;
+  /** The refunds the order lists, when the answer carries them. */
+  refunds?: ProviderRefund[];
+  /** The provider's JSON as answered: for this request's caller only, never stored. */
   body: unknown;
 };
 
-/** A single card charge ("Cargo único") with a token made by the provider's browser tokenizer. */
-export type CardChargeOrder = Omit<
-  HostedCheckoutOrder,
-  'returnUrl' | 'expiresAt' | 'allowedPaymentMethods' | 'monthlyInstallments'
-> & { tokenId: string };
+export type OrderSearch = {
+  tag: OrderTag;
+  /** Unix seconds: the window in which the order, if any, was created. */
+  createdFrom: number;
+  createdTo: number;
+  /** Narrows the search where the provider supports it; never relied on. */
+  email?: string;
+  deadline: number;
+};
+
+/** `complete`: every order of the window was seen, so an order not found does not exist. */
+export type OrderSearchResult = { orders: ProviderOrder[]; complete: boolean };
 
 export const RefundReason = {
   requestedByClient: 'requested_by_client',
@@ -66,122 +98,158 @@ export const RefundReason = {
 } as const;
 export type RefundReason = (typeof RefundReason)[keyof typeof RefundReason];
 
-export interface PaymentProvider {
-  readonly name: string;
-  createHostedCheckout(credentials: MerchantCredentials, order: HostedCheckoutOrder): Promise<ProviderOrder>;
-  /** A declined charge fails with ProviderError `declined`; the provider may still keep a declined order. */
-  chargeCard(credentials: MerchantCredentials, order: CardChargeOrder): Promise<ProviderOrder>;
-  /** Orders carrying this payment's tag: how a create whose outcome was unknown finds its order. */
-  findOrdersByTag(credentials: MerchantCredentials, tag: PaymentTag): Promise<ProviderOrder[]>;
-  getOrder(credentials: MerchantCredentials, orderId: string): Promise<ProviderOrder>;
-  refundOrder(
-    credentials: MerchantCredentials,
-    orderId: string,
-    refund: { amountCents: number; reason: RefundReason },
-  ): Promise<ProviderOrder>;
-  cancelOrder(credentials: MerchantCredentials, orderId: string): Promise<ProviderOrder>;
+export type ProviderAccount = { accountId: string; livemode: boolean };
+
+/** How a verified event reads: provider-neutral. */
+export type EventReading =
+  | { kind: 'ping'; eventId: string }
+  | { kind: 'ignored'; eventId: string; type: string }
+  | { kind: 'malformed'; reason: string }
+  | { kind: 'order'; eventId: string; type: string; tag: OrderTag | undefined; order: OrderSnapshot };
+
+export type WebhookCheck = { ok: true; form: string } | { ok: false; reason: string };
+
+/** A provider's incoming side cannot verify anything until the operator configures it (no webhook key). */
+export class WebhookConfigError extends Error {
+  override readonly name = 'WebhookConfigError';
 }
 
-export const PaymentKind = { link: 'link', charge: 'charge' } as const;
-export type PaymentKind = (typeof PaymentKind)[keyof typeof PaymentKind];
+export interface IncomingWebhooks {
+  /** Checks the signature on the raw bytes, before anything parses them. Throws WebhookConfigError when unconfigured. */
+  verify(rawBody: Buffer, headers: Readonly<Record<string, string | undefined>>): WebhookCheck;
+  /** Reads a verified, parsed event. Pure. */
+  read(event: unknown): EventReading;
+}
 
-export type StatusChange = {
-  status: PaymentStatus;
-  previous: PaymentStatus | null;
-  at: string;
-  source: string;
-};
+export interface PaymentProvider {
+  readonly name: string;
+  /** What is wrong with a credential's shape (before any call), or undefined. */
+  credentialProblem(secret: string): string | undefined;
+  /** What is wrong with a card token's shape, or undefined. */
+  cardTokenProblem(tokenId: string): string | undefined;
+  /** Metadata keys the provider adapter writes itself: storefronts may not set them. */
+  isReservedMetadataKey(key: string): boolean;
+  /** The account a credential belongs to. Fails with ProviderError `authentication` for a bad key. */
+  resolveAccount(credentials: Credentials, deadline: number): Promise<ProviderAccount>;
+  createHostedCheckout(credentials: Credentials, order: HostedCheckoutOrder): Promise<ProviderOrder>;
+  /** A declined charge fails with ProviderError `declined` (carrying the declined order when the provider says it). */
+  chargeCard(credentials: Credentials, order: CardChargeOrder): Promise<ProviderOrder>;
+  /** The orders of one attempt, found through documented list filters and matched on the tag here. */
+  findAttemptOrders(credentials: Credentials, search: OrderSearch): Promise<OrderSearchResult>;
+  getOrder(credentials: Credentials, orderId: string, deadline: number): Promise<ProviderOrder>;
+  refundOrder(
+    credentials: Credentials,
+    orderId: string,
+    refund: { amountCents: number; reason: RefundReason; idempotencyKey: string; deadline: number },
+  ): Promise<ProviderOrder>;
+  cancelOrder(credentials: Credentials, orderId: string, deadline: number): Promise<ProviderOrder>;
+  readonly webhooks: IncomingWebhooks;
+}
 
-/** One item per payment. Never the secret, never card data. */
-export type PaymentRecord = {
-  merchant: string;
+export type WriteResult = { ok: true } | { ok: false; current: PaymentRecord | undefined };
+
+/**
+ * The webhook's one-round-trip write (lib/payments/events.ts decides it): moves one attempt and
+ * the payment's mirrored fields, only if the attempt is the current one and money follows it (no
+ * other attempt was paid), it holds this order with this amount and currency, it is at one of the
+ * `expected` statuses, and the change supersedes it by rank and time. Anything else fails and
+ * returns the current record for the general path.
+ */
+export type AttemptAdvance = {
+  merchant: MerchantId;
   referenceId: string;
-  kind: PaymentKind;
-  provider: string;
-  requestHash: string;
-  /** `creating` while the provider call is in flight or its outcome is unknown. */
-  status: PaymentStatus | 'creating';
-  claimToken?: string;
-  /** Epoch ms until which the claimer owns the create. */
-  leaseUntil?: number;
-  outcomeUnknown?: boolean;
-  orderId?: string;
-  checkoutId?: string;
-  checkoutUrl?: string;
+  attemptId: string;
+  orderId: string;
   amountCents: number;
   currency: string;
-  notificationUrl?: string;
-  livemode?: boolean;
-  providerStatus?: string | null;
-  providerUpdatedAt?: number;
-  /** The provider's order JSON as first returned: what a replayed request answers. */
-  providerOrder?: string;
-  /** The provider's refusal of a declined charge, replayed as it was. */
-  providerError?: string;
-  paidAt?: number;
-  paymentMethod?: string;
-  card?: { brand?: string; last4?: string };
-  amountRefundedCents?: number;
-  /** Keys of refund requests already carried out, so a retried refund refunds once. */
-  refundKeys?: string[];
-  /** The refund request in flight, and until when its sender owns it. */
-  refundLock?: string;
-  refundLockUntil?: number;
-  history: StatusChange[];
-  createdAt: string;
+  /** The order's public JSON: the current attempt's replay answer. */
+  replayOrder: string;
+  /** The statuses the attempt may be at for this to be an ordinary move. */
+  expected: readonly PaymentStatus[];
+  /** The attempt's fields after the change. */
+  attempt: Pick<
+    Attempt,
+    | 'status'
+    | 'checkoutUrl'
+    | 'providerStatus'
+    | 'providerUpdatedAt'
+    | 'paidAt'
+    | 'paymentMethod'
+    | 'card'
+    | 'amountRefundedCents'
+  > & { status: PaymentStatus; providerUpdatedAt: number };
+  /** The attempt becomes the paid one. */
+  setsPaidAttempt: boolean;
+  change: StatusChange;
   updatedAt: string;
 };
 
-export type NewClaim = Pick<
-  PaymentRecord,
-  | 'merchant'
-  | 'referenceId'
-  | 'kind'
-  | 'provider'
-  | 'requestHash'
-  | 'amountCents'
-  | 'currency'
-  | 'notificationUrl'
-  | 'createdAt'
-> & { claimToken: string; leaseUntil: number };
+export type PaymentSummary = {
+  referenceId: string;
+  status: PaymentRecord['status'];
+  orderId: string | null;
+  orderIds: string[];
+  amountCents: number;
+  currency: string;
+  amountRefundedCents: number;
+  paidAt: number | null;
+  livemode: boolean;
+  metadata?: Record<string, string>;
+  paidTwice: boolean;
+  late: boolean;
+  createdAt: string;
+  updatedAt: string;
+  /** Epoch ms of the last change: the list's order. */
+  changedAt: number;
+};
 
-export type CompletedOrder = Pick<
-  PaymentRecord,
-  | 'orderId'
-  | 'checkoutId'
-  | 'checkoutUrl'
-  | 'livemode'
-  | 'providerStatus'
-  | 'providerUpdatedAt'
-  | 'providerOrder'
-  | 'providerError'
-  | 'paidAt'
-  | 'paymentMethod'
-  | 'card'
-> & { status: PaymentStatus; at: string };
+export type ListQuery = {
+  /** Epoch ms: only payments changed at or after this. */
+  since?: number;
+  status?: PaymentStatus | 'creating';
+  limit: number;
+  cursor?: string;
+};
 
-export type ClaimResult = { claimed: true } | { claimed: false; existing: PaymentRecord };
+export type ListPage = { payments: PaymentSummary[]; cursor?: string };
+
+/** A list cursor this store did not give out (or gave to another merchant). */
+export class InvalidCursorError extends Error {
+  override readonly name = 'InvalidCursorError';
+}
 
 export interface PaymentStore {
-  /** Creates the record if none exists for (merchant, reference); else returns the stored one. */
-  claim(claim: NewClaim): Promise<ClaimResult>;
-  get(merchant: string, referenceId: string): Promise<PaymentRecord | undefined>;
-  /** Takes over an expired claim; false if someone else holds or finished it. */
-  takeOver(
-    merchant: string,
-    referenceId: string,
-    expected: { claimToken: string },
-    next: { claimToken: string; leaseUntil: number },
-  ): Promise<boolean>;
-  /** Records the provider order on the claimed record; false if the claim was lost. */
-  complete(
-    merchant: string,
-    referenceId: string,
-    claimToken: string,
-    order: CompletedOrder,
-  ): Promise<boolean>;
-  /** The provider refused the request: the reference is free again. */
-  release(merchant: string, referenceId: string, claimToken: string): Promise<void>;
-  /** The provider may or may not have created the order: the next attempt must look before creating. */
-  markOutcomeUnknown(merchant: string, referenceId: string, claimToken: string): Promise<void>;
+  get(merchant: MerchantId, referenceId: string): Promise<PaymentRecord | undefined>;
+  /** Writes a new record unless one exists (then returns it, in the same round trip). */
+  insert(record: PaymentRecord): Promise<WriteResult>;
+  /** Writes the whole record if the stored version is still `expectedVersion`. */
+  replace(record: PaymentRecord, expectedVersion: number): Promise<WriteResult>;
+  advanceAttempt(advance: AttemptAdvance): Promise<WriteResult>;
+  /** Deletes the record if the stored version is still `expectedVersion` (a refused first request). */
+  remove(record: PaymentRecord, expectedVersion: number): Promise<WriteResult>;
+  /** The merchant's payments, most recently changed first. */
+  listChanged(merchant: MerchantId, query: ListQuery): Promise<ListPage>;
+}
+
+/** A credential seen before: whose it is, or that the provider refused it. */
+export type KnownCredential =
+  | { state: 'resolved'; merchant: Merchant }
+  | { state: 'refused'; until: number; message: string };
+
+export type SigningSecret = { id: string; secret: string; createdAt: string; expiresAt?: string };
+
+export interface MerchantStore {
+  /** By the credential's fingerprint (a one-way hash), never the credential itself. */
+  getCredential(fingerprint: string): Promise<KnownCredential | undefined>;
+  putCredential(fingerprint: string, known: KnownCredential): Promise<void>;
+  /** Counts one request in the bucket's current window; false when the window is full. */
+  takeRequest(bucket: string, window: { startMs: number; lengthMs: number; limit: number }): Promise<boolean>;
+  /** The merchant's notification signing secrets, newest first (expired ones removed); created on first use. */
+  signingSecrets(merchant: MerchantId, now: number): Promise<SigningSecret[]>;
+  /** A new secret becomes current; the others stay valid until `graceUntil` (epoch ms). */
+  rotateSigningSecret(
+    merchant: MerchantId,
+    next: SigningSecret,
+    graceUntil: number,
+  ): Promise<SigningSecret[]>;
 }

@@ -1,18 +1,25 @@
 /** Hand-written DynamoDB attribute mapping: explicit, tiny, and no marshalling library to bundle. */
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import type { Item } from './table.js';
 
-export type Item = Record<string, AttributeValue>;
+export type { Item } from './table.js';
 
 export const str = (value: string): AttributeValue => ({ S: value });
 export const num = (value: number): AttributeValue => ({ N: String(value) });
 export const bool = (value: boolean): AttributeValue => ({ BOOL: value });
 export const strOrNull = (value: string | null): AttributeValue =>
   value === null ? { NULL: true } : { S: value };
+export const strMap = (value: Record<string, string>): AttributeValue => ({
+  M: Object.fromEntries(Object.entries(value).map(([k, v]) => [k, str(v)])),
+});
 
 /** Only the attributes that have a value: DynamoDB has no `undefined`. */
 export function compact(entries: Record<string, AttributeValue | undefined>): Item {
   return Object.fromEntries(Object.entries(entries).filter(([, v]) => v !== undefined)) as Item;
 }
+
+export const optional = <T>(value: T | undefined, encode: (v: T) => AttributeValue) =>
+  value === undefined ? undefined : encode(value);
 
 export const readStr = (item: Item, key: string): string | undefined => item[key]?.S;
 export const readNum = (item: Item, key: string): number | undefined => {
@@ -22,7 +29,13 @@ export const readNum = (item: Item, key: string): number | undefined => {
 export const readBool = (item: Item, key: string): boolean | undefined => item[key]?.BOOL;
 export const readStrOrNull = (item: Item, key: string): string | null | undefined =>
   item[key]?.NULL ? null : item[key]?.S;
+export const readStrMap = (item: Item, key: string): Record<string, string> | undefined => {
+  const m = item[key]?.M;
+  if (!m) return undefined;
+  return Object.fromEntries(Object.entries(m).flatMap(([k, v]) => (v.S === undefined ? [] : [[k, v.S]])));
+};
 
-export function isConditionFailure(error: unknown): error is Error & { Item?: Item } {
-  return error instanceof Error && error.name === 'ConditionalCheckFailedException';
+/** Drops keys whose value is undefined, so records compare equal however they were built. */
+export function defined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }

@@ -1,277 +1,279 @@
 /**
- * PaymentStore on DynamoDB: one item per payment, keyed by merchant and reference. Every write
- * is conditional, so concurrent requests cannot both create, or lose each other's update.
+ * PaymentStore on DynamoDB: one item per payment (lib/store/payment-item.ts), every write
+ * conditional on the stored version, except the webhook's one-round-trip advance, whose condition
+ * spells out exactly when it agrees with the general rules (lib/payments/events.ts).
  */
 import {
   type AttributeValue,
   DeleteItemCommand,
-  type DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
+  QueryCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import type {
-  ClaimResult,
-  CompletedOrder,
-  NewClaim,
-  PaymentRecord,
-  PaymentStore,
-  StatusChange,
-} from '../payments/ports.js';
-import { isPaymentStatus } from '../payments/status.js';
+import type { PaymentRecord } from '../payments/model.js';
 import {
-  bool,
-  compact,
-  type Item,
-  isConditionFailure,
-  num,
-  readBool,
-  readNum,
-  readStr,
-  readStrOrNull,
-  str,
-  strOrNull,
-} from './item.js';
+  type AttemptAdvance,
+  InvalidCursorError,
+  type ListPage,
+  type ListQuery,
+  type PaymentStore,
+  type PaymentSummary,
+  type WriteResult,
+} from '../payments/ports.js';
+import { STATUS_RANK } from '../payments/status.js';
+import { type Item, num, str, strOrNull } from './item.js';
+import {
+  fromItem,
+  LIST_INDEX,
+  LIST_SHARDS,
+  listPartition,
+  paymentKey,
+  statusChangeItem,
+  summaryFromItem,
+  toItem,
+} from './payment-item.js';
+import { conditional, type Table } from './table.js';
 
-const PAYMENT_SK = 'PAYMENT';
-
-export function paymentKey(merchant: string, referenceId: string): Item {
-  return { pk: str(`PAYMENT#${merchant}#${referenceId}`), sk: str(PAYMENT_SK) };
-}
+const failed = (item: Item | undefined): WriteResult => ({
+  ok: false,
+  current: item ? fromItem(item) : undefined,
+});
 
 export class DynamoPaymentStore implements PaymentStore {
-  constructor(
-    private readonly client: DynamoDBClient,
-    private readonly tableName: string,
-  ) {}
-
-  async claim(claim: NewClaim): Promise<ClaimResult> {
-    try {
-      await this.client.send(
-        new PutItemCommand({
-          TableName: this.tableName,
-          Item: compact({
-            ...paymentKey(claim.merchant, claim.referenceId),
-            merchant: str(claim.merchant),
-            reference_id: str(claim.referenceId),
-            kind: str(claim.kind),
-            provider: str(claim.provider),
-            request_hash: str(claim.requestHash),
-            status: str('creating'),
-            claim_token: str(claim.claimToken),
-            lease_until: num(claim.leaseUntil),
-            amount_cents: num(claim.amountCents),
-            currency: str(claim.currency),
-            notification_url: claim.notificationUrl === undefined ? undefined : str(claim.notificationUrl),
-            history: { L: [] },
-            created_at: str(claim.createdAt),
-            updated_at: str(claim.createdAt),
-          }),
-          ConditionExpression: 'attribute_not_exists(pk)',
-          // A replay learns what is stored from this one round trip.
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        }),
-      );
-      return { claimed: true };
-    } catch (error) {
-      if (isConditionFailure(error) && error.Item) return { claimed: false, existing: toRecord(error.Item) };
-      throw error;
-    }
-  }
+  constructor(private readonly table: Table) {}
 
   async get(merchant: string, referenceId: string): Promise<PaymentRecord | undefined> {
-    const out = await this.client.send(
+    const { Item: item } = await this.table.client.send(
       new GetItemCommand({
-        TableName: this.tableName,
+        TableName: this.table.name,
         Key: paymentKey(merchant, referenceId),
         ConsistentRead: true,
       }),
     );
-    return out.Item ? toRecord(out.Item) : undefined;
+    return item ? fromItem(item) : undefined;
   }
 
-  async takeOver(
-    merchant: string,
-    referenceId: string,
-    expected: { claimToken: string },
-    next: { claimToken: string; leaseUntil: number },
-  ): Promise<boolean> {
-    return this.conditionalUpdate({
-      Key: paymentKey(merchant, referenceId),
-      UpdateExpression: 'SET claim_token = :next, lease_until = :lease, outcome_unknown = :false',
-      ConditionExpression: 'claim_token = :expected AND #status = :creating',
-      ExpressionAttributeNames: { '#status': 'status' },
-      ExpressionAttributeValues: {
-        ':next': str(next.claimToken),
-        ':lease': num(next.leaseUntil),
-        ':false': bool(false),
-        ':expected': str(expected.claimToken),
-        ':creating': str('creating'),
-      },
-    });
+  async insert(record: PaymentRecord): Promise<WriteResult> {
+    const put = await conditional(() =>
+      this.table.client.send(
+        new PutItemCommand({
+          TableName: this.table.name,
+          Item: toItem(record, this.table.now()),
+          ConditionExpression: 'attribute_not_exists(pk)',
+          // A replay learns what is stored from this one round trip.
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      ),
+    );
+    return put.ok ? { ok: true } : failed(put.item);
   }
 
-  async complete(
-    merchant: string,
-    referenceId: string,
-    claimToken: string,
-    order: CompletedOrder,
-  ): Promise<boolean> {
-    const change: StatusChange = { status: order.status, previous: null, at: order.at, source: 'create' };
-    const values: Item = {
-      ':status': str(order.status),
-      ':order_id': str(order.orderId ?? ''),
-      ':checkout_id': order.checkoutId ? str(order.checkoutId) : { NULL: true },
-      ':checkout_url': order.checkoutUrl ? str(order.checkoutUrl) : { NULL: true },
-      ':livemode': bool(order.livemode ?? false),
-      ':provider_status': strOrNull(order.providerStatus ?? null),
-      ':provider_updated_at': num(order.providerUpdatedAt ?? 0),
-      ':provider_order': str(order.providerOrder ?? 'null'),
-      ':change': { L: [statusChangeItem(change)] },
-      ':at': str(order.at),
-      ':token': str(claimToken),
+  async replace(record: PaymentRecord, expectedVersion: number): Promise<WriteResult> {
+    const put = await conditional(() =>
+      this.table.client.send(
+        new PutItemCommand({
+          TableName: this.table.name,
+          Item: toItem(record, this.table.now()),
+          ConditionExpression: 'version = :v',
+          ExpressionAttributeValues: { ':v': num(expectedVersion) },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      ),
+    );
+    return put.ok ? { ok: true } : failed(put.item);
+  }
+
+  async remove(record: PaymentRecord, expectedVersion: number): Promise<WriteResult> {
+    const deleted = await conditional(() =>
+      this.table.client.send(
+        new DeleteItemCommand({
+          TableName: this.table.name,
+          Key: paymentKey(record.merchant, record.referenceId),
+          ConditionExpression: 'version = :v',
+          ExpressionAttributeValues: { ':v': num(expectedVersion) },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      ),
+    );
+    return deleted.ok ? { ok: true } : failed(deleted.item);
+  }
+
+  async advanceAttempt(advance: AttemptAdvance): Promise<WriteResult> {
+    const a = advance.attempt;
+    const names: Record<string, string> = { '#a': advance.attemptId, '#st': 'status', '#rank': 'rank' };
+    const values: Record<string, AttributeValue> = {
+      ':a': str(advance.attemptId),
+      ':oid': str(advance.orderId),
+      ':amt': num(advance.amountCents),
+      ':cur': str(advance.currency),
+      ':recorded': str('recorded'),
+      ':to': str(a.status),
+      ':rank': num(STATUS_RANK[a.status]),
+      ':ps': strOrNull(a.providerStatus ?? null),
+      ':pu': num(a.providerUpdatedAt),
+      ':replay': str(advance.replayOrder),
+      ':change': { L: [statusChangeItem(advance.change)] },
+      ':at': str(advance.updatedAt),
+      ':changed': num(this.table.now()),
+      ':one': num(1),
     };
     const sets = [
-      '#status = :status',
-      'order_id = :order_id',
-      'checkout_id = :checkout_id',
-      'checkout_url = :checkout_url',
-      'livemode = :livemode',
-      'provider_status = :provider_status',
-      'provider_updated_at = :provider_updated_at',
-      'provider_order = :provider_order',
+      'attempts.#a.#st = :to',
+      'attempts.#a.#rank = :rank',
+      'attempts.#a.provider_status = :ps',
+      'attempts.#a.provider_updated_at = :pu',
+      '#st = :to',
+      'replay_order = :replay',
       'history = list_append(history, :change)',
       'updated_at = :at',
+      'changed_at = :changed',
+      'version = version + :one',
     ];
-    const optional: Record<string, AttributeValue | undefined> = {
-      provider_error: order.providerError === undefined ? undefined : str(order.providerError),
-      paid_at: order.paidAt === undefined ? undefined : num(order.paidAt),
-      payment_method: order.paymentMethod === undefined ? undefined : str(order.paymentMethod),
-      card: order.card === undefined ? undefined : { M: compact(cardItem(order.card)) },
-    };
-    for (const [name, value] of Object.entries(optional)) {
-      if (value === undefined) continue;
-      sets.push(`${name} = :${name}`);
-      values[`:${name}`] = value;
-    }
-    return this.conditionalUpdate({
-      Key: paymentKey(merchant, referenceId),
-      UpdateExpression: `SET ${sets.join(', ')} REMOVE claim_token, lease_until, outcome_unknown`,
-      ConditionExpression: 'claim_token = :token',
-      ExpressionAttributeNames: { '#status': 'status' },
-      ExpressionAttributeValues: values,
-    });
-  }
-
-  async release(merchant: string, referenceId: string, claimToken: string): Promise<void> {
-    try {
-      await this.client.send(
-        new DeleteItemCommand({
-          TableName: this.tableName,
-          Key: paymentKey(merchant, referenceId),
-          ConditionExpression: 'claim_token = :token AND #status = :creating',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':token': str(claimToken), ':creating': str('creating') },
-        }),
+    // Attempt field and its payment-level mirror, set together only when the event says them.
+    const both = (attribute: string, value: AttributeValue | undefined, keepFirst = false) => {
+      if (value === undefined) return;
+      values[`:${attribute}`] = value;
+      sets.push(
+        keepFirst
+          ? `attempts.#a.${attribute} = if_not_exists(attempts.#a.${attribute}, :${attribute})`
+          : `attempts.#a.${attribute} = :${attribute}`,
+        keepFirst
+          ? `${attribute} = if_not_exists(${attribute}, :${attribute})`
+          : `${attribute} = :${attribute}`,
       );
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
+    };
+    if (a.checkoutUrl !== undefined) {
+      values[':checkout_url'] = str(a.checkoutUrl);
+      sets.push('attempts.#a.checkout_url = :checkout_url');
     }
-  }
-
-  async markOutcomeUnknown(merchant: string, referenceId: string, claimToken: string): Promise<void> {
-    await this.conditionalUpdate({
-      Key: paymentKey(merchant, referenceId),
-      UpdateExpression: 'SET outcome_unknown = :true, lease_until = :zero',
-      ConditionExpression: 'claim_token = :token',
-      ExpressionAttributeValues: { ':true': bool(true), ':zero': num(0), ':token': str(claimToken) },
+    both('paid_at', a.paidAt === undefined ? undefined : num(a.paidAt), true);
+    both('payment_method', a.paymentMethod === undefined ? undefined : str(a.paymentMethod));
+    both(
+      'card',
+      a.card === undefined
+        ? undefined
+        : {
+            M: Object.fromEntries(
+              Object.entries(a.card).flatMap(([k, v]) => (v === undefined ? [] : [[k, str(v)]])),
+            ),
+          },
+    );
+    both(
+      'amount_refunded_cents',
+      a.amountRefundedCents === undefined ? undefined : num(a.amountRefundedCents),
+    );
+    if (advance.setsPaidAttempt) sets.push('paid_attempt = :a');
+    const expected = advance.expected.map((status, i) => {
+      values[`:e${i}`] = str(status);
+      return `:e${i}`;
     });
+    const condition = [
+      'current_attempt = :a',
+      '(attribute_not_exists(paid_attempt) OR paid_attempt = :a)',
+      'attempts.#a.phase = :recorded',
+      'attempts.#a.order_id = :oid',
+      'attempts.#a.amount_cents = :amt',
+      'attempts.#a.currency = :cur',
+      `attempts.#a.#st IN (${expected.join(', ')})`,
+      '(attempts.#a.#rank < :rank OR (attempts.#a.#rank = :rank AND attempts.#a.provider_updated_at < :pu))',
+    ].join(' AND ');
+    const updated = await conditional(() =>
+      this.table.client.send(
+        new UpdateItemCommand({
+          TableName: this.table.name,
+          Key: paymentKey(advance.merchant, advance.referenceId),
+          UpdateExpression: `SET ${sets.join(', ')}`,
+          ConditionExpression: condition,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      ),
+    );
+    return updated.ok ? { ok: true } : failed(updated.item);
   }
 
-  protected async conditionalUpdate(
-    input: Omit<ConstructorParameters<typeof UpdateItemCommand>[0], 'TableName'>,
-  ): Promise<boolean> {
-    try {
-      await this.client.send(new UpdateItemCommand({ TableName: this.tableName, ...input }));
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
+  async listChanged(merchant: string, query: ListQuery): Promise<ListPage> {
+    const cursor = decodeCursor(query.cursor);
+    for (const [shard, start] of Object.entries(cursor)) {
+      // A cursor names positions in this merchant's partitions only.
+      if (start !== 'done' && start?.lst?.S !== listPartition(merchant, Number(shard))) {
+        throw new InvalidCursorError('cursor of another list');
+      }
     }
+    const shards = Array.from({ length: LIST_SHARDS }, (_, i) => i).filter((i) => cursor[i] !== 'done');
+    const pages = await Promise.all(
+      shards.map(async (shard) => {
+        const start = cursor[shard];
+        const out = await this.table.client.send(
+          new QueryCommand({
+            TableName: this.table.name,
+            IndexName: LIST_INDEX,
+            KeyConditionExpression:
+              query.since === undefined ? 'lst = :p' : 'lst = :p AND changed_at >= :since',
+            ...(query.status !== undefined && { FilterExpression: '#st = :status' }),
+            ExpressionAttributeNames: query.status !== undefined ? { '#st': 'status' } : undefined,
+            ExpressionAttributeValues: {
+              ':p': str(listPartition(merchant, shard)),
+              ...(query.since !== undefined && { ':since': num(query.since) }),
+              ...(query.status !== undefined && { ':status': str(query.status) }),
+            },
+            ScanIndexForward: false,
+            Limit: query.limit,
+            ...(start && start !== 'done' && { ExclusiveStartKey: start }),
+          }),
+        );
+        return { shard, items: out.Items ?? [], last: out.LastEvaluatedKey };
+      }),
+    );
+    const merged = pages
+      .flatMap((p) => p.items.map((item) => ({ shard: p.shard, item, summary: summaryFromItem(item) })))
+      .sort((x, y) => y.summary.changedAt - x.summary.changedAt)
+      .slice(0, query.limit);
+    const next: Cursor = { ...cursor };
+    for (const page of pages) {
+      const taken = merged.filter((m) => m.shard === page.shard);
+      if (taken.length === page.items.length) next[page.shard] = page.last ?? 'done';
+      else if (taken.length > 0) next[page.shard] = keyOf(taken.at(-1)!.item);
+    }
+    const more = Array.from({ length: LIST_SHARDS }, (_, i) => next[i]).some((c) => c !== 'done');
+    const payments: PaymentSummary[] = merged.map((m) => m.summary);
+    return { payments, ...(more && { cursor: encodeCursor(next) }) };
   }
 }
 
-export function cardItem(card: {
-  brand?: string;
-  last4?: string;
-}): Record<string, AttributeValue | undefined> {
-  return { brand: card.brand ? str(card.brand) : undefined, last4: card.last4 ? str(card.last4) : undefined };
+type Cursor = Record<number, Item | 'done' | undefined>;
+
+const keyOf = (item: Item): Item => ({
+  pk: item.pk!,
+  sk: item.sk!,
+  lst: item.lst!,
+  changed_at: item.changed_at!,
+});
+
+function encodeCursor(cursor: Cursor): string {
+  return Buffer.from(JSON.stringify(cursor)).toString('base64url');
 }
 
-export function statusChangeItem(change: StatusChange) {
-  return {
-    M: {
-      status: str(change.status),
-      previous: strOrNull(change.previous),
-      at: str(change.at),
-      source: str(change.source),
-    },
-  };
+function decodeCursor(text: string | undefined): Cursor {
+  if (text === undefined) return {};
+  try {
+    const parsed = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as unknown;
+    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('not an object');
+    for (const [k, v] of Object.entries(parsed)) {
+      const shard = Number(k);
+      const ok = Number.isInteger(shard) && shard >= 0 && shard < LIST_SHARDS && (v === 'done' || isKey(v));
+      if (!ok) throw new Error('bad shard');
+    }
+    return parsed as Cursor;
+  } catch (cause) {
+    throw new InvalidCursorError('invalid cursor', { cause });
+  }
 }
 
-function toRecord(item: Item): PaymentRecord {
-  const status = readStr(item, 'status');
-  const history = (item.history?.L ?? []).flatMap((entry): StatusChange[] => {
-    const m = entry.M ?? {};
-    const s = readStr(m, 'status');
-    const previous = readStrOrNull(m, 'previous') ?? null;
-    if (!isPaymentStatus(s)) return [];
-    return [
-      {
-        status: s,
-        previous: isPaymentStatus(previous) ? previous : null,
-        at: readStr(m, 'at') ?? '',
-        source: readStr(m, 'source') ?? '',
-      },
-    ];
-  });
-  const optional = {
-    claimToken: readStr(item, 'claim_token'),
-    leaseUntil: readNum(item, 'lease_until'),
-    outcomeUnknown: readBool(item, 'outcome_unknown'),
-    orderId: readStr(item, 'order_id'),
-    checkoutId: readStr(item, 'checkout_id'),
-    checkoutUrl: readStr(item, 'checkout_url'),
-    notificationUrl: readStr(item, 'notification_url'),
-    livemode: readBool(item, 'livemode'),
-    providerStatus: readStrOrNull(item, 'provider_status'),
-    providerUpdatedAt: readNum(item, 'provider_updated_at'),
-    providerOrder: readStr(item, 'provider_order'),
-    providerError: readStr(item, 'provider_error'),
-    paidAt: readNum(item, 'paid_at'),
-    paymentMethod: readStr(item, 'payment_method'),
-    card: item.card?.M
-      ? { brand: readStr(item.card.M, 'brand'), last4: readStr(item.card.M, 'last4') }
-      : undefined,
-    amountRefundedCents: readNum(item, 'amount_refunded_cents'),
-    refundKeys: item.refund_keys?.SS,
-    refundLock: readStr(item, 'refund_lock'),
-    refundLockUntil: readNum(item, 'refund_lock_until'),
-  };
-  return {
-    merchant: readStr(item, 'merchant') ?? '',
-    referenceId: readStr(item, 'reference_id') ?? '',
-    kind: readStr(item, 'kind') === 'charge' ? 'charge' : 'link',
-    provider: readStr(item, 'provider') ?? '',
-    requestHash: readStr(item, 'request_hash') ?? '',
-    status: isPaymentStatus(status) ? status : 'creating',
-    amountCents: readNum(item, 'amount_cents') ?? 0,
-    currency: readStr(item, 'currency') ?? '',
-    history,
-    createdAt: readStr(item, 'created_at') ?? '',
-    updatedAt: readStr(item, 'updated_at') ?? '',
-    ...(Object.fromEntries(
-      Object.entries(optional).filter(([, v]) => v !== undefined),
-    ) as Partial<PaymentRecord>),
-  };
-}
+const isKey = (v: unknown): v is Item =>
+  !!v &&
+  typeof v === 'object' &&
+  ['pk', 'sk', 'lst'].every((k) => typeof (v as Record<string, { S?: unknown }>)[k]?.S === 'string') &&
+  typeof (v as Record<string, { N?: unknown }>).changed_at?.N === 'string';

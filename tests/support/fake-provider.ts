@@ -1,173 +1,276 @@
-/** An in-memory PaymentProvider for unit tests; it passes the same contract suite as Conekta's adapter. */
+/**
+ * An in-memory PaymentProvider for unit tests: it passes the same contract suite as the Conekta
+ * adapter over the sandbox (tests/support/provider-contract.ts), and can fail each operation
+ * before or after doing its work (the lost answer), so the domain's recovery is tested fast.
+ */
 import type {
   CardChargeOrder,
+  Credentials,
   HostedCheckoutOrder,
-  MerchantCredentials,
+  OrderSnapshot,
   PaymentProvider,
-  PaymentTag,
   ProviderOrder,
 } from '../../lib/payments/ports.js';
-import { ProviderError } from '../../lib/payments/provider-errors.js';
+import { ProviderError, type ProviderFailure } from '../../lib/payments/provider-errors.js';
 import type { PaymentStatus } from '../../lib/payments/status.js';
 
+export type FakeOperation = 'resolve' | 'create' | 'charge' | 'find' | 'get' | 'refund' | 'cancel';
+
+export type FakeFault = {
+  op: FakeOperation;
+  failure: ProviderFailure;
+  /** `after`: the work is done, then the answer is lost (unknown outcome). */
+  after?: boolean;
+  /** Answer with another order's id / another amount instead of failing. */
+  misfit?: 'order_id' | 'amount' | 'no_link';
+};
+
+type StoredOrder = ProviderOrder & {
+  account: string;
+  metadata: Record<string, string>;
+  refunds: NonNullable<ProviderOrder['refunds']>;
+};
+
 export type FakeProvider = PaymentProvider & {
-  /** Orders per account (secret). */
-  readonly accounts: Map<string, ProviderOrder[]>;
-  calls: { create: number; find: number };
-  /** The next create fails like this, after (`unknown`) or before (`not_created`) recording the order. */
-  failNextCreate?: ProviderError;
-  /** Resolves creates only when released, to interleave concurrent requests. */
-  gate?: Promise<void>;
-  /** Moves an order as a buyer would on the hosted page. */
+  orders: StoredOrder[];
+  calls: Record<FakeOperation, number>;
+  faults: FakeFault[];
+  /** `true`: searches return only part of the window (complete: false). */
+  incompleteSearch: boolean;
+  /** Moves an order as a buyer (or the provider) would. */
   setStatus(orderId: string, status: PaymentStatus): void;
+  snapshot(orderId: string): OrderSnapshot;
 };
 
 const PAYING_TOKENS: Record<string, { brand: string; last4: string }> = {
   tok_test_visa_4242: { brand: 'visa', last4: '4242' },
   tok_test_mastercard_4444: { brand: 'mastercard', last4: '4444' },
 };
-const DECLINING_TOKENS = new Set(['tok_test_insufficient_funds', 'tok_test_card_declined']);
 
-const fail = (failure: ProviderError['failure'], message: string, status: number) =>
-  new ProviderError('fake', failure, message, { outcome: 'not_created', status });
+const STATUS_OF_PROVIDER: Partial<Record<PaymentStatus, string | null>> = { created: null };
 
-export function createFakeProvider(): FakeProvider {
-  const accounts = new Map<string, ProviderOrder[]>();
-  const usedTokens = new Set<string>();
+export function createFakeProvider(name = 'fake'): FakeProvider {
   let seq = 0;
   let clock = 1_700_000_000;
+  const usedTokens = new Set<string>();
+  const error = (
+    failure: ProviderFailure,
+    outcome: 'not_processed' | 'unknown',
+    extra: Partial<ProviderError['info']> = {},
+  ) => new ProviderError({ provider: name, failure, outcome, message: `fake ${failure}`, ...extra });
+
+  const account = (credentials: Credentials) => {
+    if (credentials.secret.includes('revoked'))
+      throw error('authentication', 'not_processed', { status: 401 });
+    return credentials.secret.replace(/_rotated\d*$/, '');
+  };
+
+  /** Runs an operation, honouring the first fault aimed at it. */
+  async function run<T>(
+    op: FakeOperation,
+    work: () => T,
+    misfit?: (value: T, fault: FakeFault) => T,
+  ): Promise<T> {
+    fake.calls[op] += 1;
+    const i = fake.faults.findIndex((f) => f.op === op);
+    const fault = i >= 0 ? fake.faults.splice(i, 1)[0] : undefined;
+    if (fault && !fault.after && !fault.misfit) throw error(fault.failure, 'not_processed');
+    const value = work();
+    if (fault?.misfit && misfit) return misfit(value, fault);
+    if (fault) throw error(fault.failure, 'unknown');
+    return value;
+  }
+
+  const publicCopy = (o: StoredOrder): ProviderOrder => {
+    const { account: _a, metadata, ...order } = structuredClone(o);
+    const body = {
+      id: o.orderId,
+      object: 'order',
+      amount: o.amountCents,
+      currency: o.currency,
+      payment_status: o.providerStatus,
+      amount_refunded: o.amountRefundedCents ?? 0,
+      metadata: {
+        ...metadata,
+        ...(o.tag && {
+          reference_id: o.tag.referenceId,
+          pagos_merchant: o.tag.merchant,
+          pagos_attempt: o.tag.attemptId,
+        }),
+      },
+      ...(o.checkoutUrl && { checkout: { url: o.checkoutUrl } }),
+    };
+    return { ...order, publicBody: body, body: { ...body, customer_info: { email: 'buyer@example.com' } } };
+  };
+
+  const find = (credentials: Credentials, orderId: string): StoredOrder => {
+    const owner = account(credentials);
+    const order = fake.orders.find((o) => o.orderId === orderId && o.account === owner);
+    if (!order) throw error('not_found', 'not_processed', { status: 404 });
+    return order;
+  };
+
+  const move = (order: StoredOrder, status: PaymentStatus, extra: Partial<StoredOrder> = {}) => {
+    clock += 1;
+    Object.assign(order, {
+      status,
+      providerStatus: STATUS_OF_PROVIDER[status] ?? status,
+      updatedAt: clock,
+      ...extra,
+    });
+  };
 
   const newOrder = (
-    credentials: MerchantCredentials,
+    credentials: Credentials,
     order: HostedCheckoutOrder | CardChargeOrder,
     status: PaymentStatus,
   ) => {
     seq += 1;
     clock += 1;
-    const id = `ord_fake_${seq}`;
-    const created: ProviderOrder = {
-      id,
+    const stored: StoredOrder = {
+      account: account(credentials),
+      orderId: `ord_fake_${seq}`,
       status,
-      providerStatus: status === 'created' ? null : status,
+      providerStatus: STATUS_OF_PROVIDER[status] ?? status,
       amountCents: order.amountCents,
       currency: order.currency,
       livemode: false,
       updatedAt: clock,
+      createdAt: Math.floor(Date.now() / 1000),
       tag: order.tag,
+      metadata: order.metadata,
       amountRefundedCents: 0,
-      body: {
-        id,
-        object: 'order',
-        amount: order.amountCents,
-        currency: order.currency,
-        metadata: { ...order.tag },
-      },
+      refunds: [],
+      publicBody: {},
+      body: {},
     };
-    accounts.set(credentials.secret, [...(accounts.get(credentials.secret) ?? []), created]);
-    return created;
+    fake.orders.push(stored);
+    return stored;
   };
 
-  const find = (credentials: MerchantCredentials, orderId: string): ProviderOrder => {
-    const order = accounts.get(credentials.secret)?.find((o) => o.id === orderId);
-    if (!order) throw fail('not_found', `no order ${orderId}`, 404);
-    return order;
-  };
-
-  const move = (order: ProviderOrder, status: PaymentStatus, extra: Partial<ProviderOrder> = {}) => {
-    clock += 1;
-    Object.assign(order, { status, providerStatus: status, updatedAt: clock, ...extra });
-    order.body = {
-      ...(order.body as object),
-      payment_status: status,
-      amount_refunded: order.amountRefundedCents,
-    };
-    return { ...order };
+  const misfitOrder = (value: ProviderOrder, fault: FakeFault): ProviderOrder => {
+    if (fault.misfit === 'order_id') return { ...value, orderId: `${value.orderId}_other` };
+    if (fault.misfit === 'amount') return { ...value, amountCents: value.amountCents + 100 };
+    const { checkoutUrl: _c, ...rest } = value;
+    return rest as ProviderOrder;
   };
 
   const fake: FakeProvider = {
-    name: 'fake',
-    accounts,
-    calls: { create: 0, find: 0 },
+    name,
+    orders: [],
+    calls: { resolve: 0, create: 0, charge: 0, find: 0, get: 0, refund: 0, cancel: 0 },
+    faults: [],
+    incompleteSearch: false,
 
-    async createHostedCheckout(credentials, order) {
-      fake.calls.create += 1;
-      authenticate(credentials);
-      await fake.gate;
-      const failure = fake.failNextCreate;
-      fake.failNextCreate = undefined;
-      if (failure?.info.outcome === 'not_created') throw failure;
-      const created = newOrder(credentials, order, 'created');
-      Object.assign(created, {
-        checkoutId: `chk_${seq}`,
-        checkoutUrl: `https://pay.example.test/checkout/${seq}`,
-      });
-      if (failure) throw failure;
-      return { ...created };
-    },
+    credentialProblem: (secret) => (secret.startsWith('key_') ? undefined : "must start with 'key_'"),
+    cardTokenProblem: (token) => (token.startsWith('tok_') ? undefined : "must start with 'tok_'"),
+    isReservedMetadataKey: (key) => key === 'reference_id' || key.startsWith('pagos_'),
 
-    async chargeCard(credentials, order) {
-      fake.calls.create += 1;
-      authenticate(credentials);
-      if (usedTokens.has(order.tokenId)) throw fail('declined', 'The token has already been used.', 402);
-      usedTokens.add(order.tokenId);
-      if (DECLINING_TOKENS.has(order.tokenId)) {
-        newOrder(credentials, order, 'declined');
-        throw fail('declined', 'The card was declined.', 402);
-      }
-      const card = PAYING_TOKENS[order.tokenId];
-      if (!card) throw fail('validation', 'The token does not exist.', 422);
-      const created = newOrder(credentials, order, 'paid');
-      Object.assign(created, { paidAt: created.updatedAt, paymentMethod: 'card', card });
-      return { ...created };
-    },
+    resolveAccount: (credentials) =>
+      run('resolve', () => ({
+        accountId: `acct_${account(credentials)}`,
+        livemode: credentials.secret.includes('live'),
+      })),
 
-    async findOrdersByTag(credentials: MerchantCredentials, tag: PaymentTag) {
-      fake.calls.find += 1;
-      authenticate(credentials);
-      return (accounts.get(credentials.secret) ?? [])
-        .filter((o) => o.tag?.merchant === tag.merchant && o.tag.referenceId === tag.referenceId)
-        .map((o) => ({ ...o }));
-    },
+    createHostedCheckout: (credentials, order) =>
+      run(
+        'create',
+        () => {
+          const created = newOrder(credentials, order, 'created');
+          created.checkoutUrl = `https://pay.example.test/checkout/${seq}`;
+          return publicCopy(created);
+        },
+        misfitOrder,
+      ),
 
-    async getOrder(credentials, orderId) {
-      authenticate(credentials);
-      return { ...find(credentials, orderId) };
-    },
+    chargeCard: (credentials, order) =>
+      run(
+        'charge',
+        () => {
+          if (usedTokens.has(order.tokenId)) throw error('token_used', 'unknown', { status: 402 });
+          usedTokens.add(order.tokenId);
+          const card = PAYING_TOKENS[order.tokenId];
+          if (!card) {
+            const declined = newOrder(credentials, order, 'declined');
+            throw error('declined', 'not_processed', { status: 402, order: publicCopy(declined) });
+          }
+          const created = newOrder(credentials, order, 'paid');
+          Object.assign(created, { paidAt: created.updatedAt, paymentMethod: 'card', card });
+          return publicCopy(created);
+        },
+        misfitOrder,
+      ),
 
-    async refundOrder(credentials, orderId, refund) {
-      authenticate(credentials);
-      const order = find(credentials, orderId);
-      if (order.status !== 'paid' && order.status !== 'partially_refunded') {
-        throw fail('precondition', 'The order is not paid.', 428);
-      }
-      const refunded = (order.amountRefundedCents ?? 0) + refund.amountCents;
-      if (refunded > order.amountCents)
-        throw fail('validation', 'The amount exceeds the refundable rest.', 422);
-      const status = refunded === order.amountCents ? 'refunded' : 'partially_refunded';
-      return move(order, status, { amountRefundedCents: refunded });
-    },
+    findAttemptOrders: (credentials, search) =>
+      run('find', () => {
+        const owner = account(credentials);
+        const orders = fake.orders
+          .filter(
+            (o) =>
+              o.account === owner && o.createdAt >= search.createdFrom && o.createdAt <= search.createdTo,
+          )
+          .filter(
+            (o) =>
+              o.tag?.attemptId === search.tag.attemptId &&
+              o.tag.merchant === search.tag.merchant &&
+              o.tag.referenceId === search.tag.referenceId,
+          )
+          .map(publicCopy);
+        return { orders: fake.incompleteSearch ? [] : orders, complete: !fake.incompleteSearch };
+      }),
 
-    async cancelOrder(credentials, orderId) {
-      authenticate(credentials);
-      const order = find(credentials, orderId);
-      if (order.status === 'paid' || order.status === 'partially_refunded' || order.status === 'refunded') {
-        throw fail('precondition', 'The order has a paid charge and cannot be canceled.', 428);
-      }
-      return move(order, 'canceled');
+    getOrder: (credentials, orderId) => run('get', () => publicCopy(find(credentials, orderId)), misfitOrder),
+
+    refundOrder: (credentials, orderId, refund) =>
+      run(
+        'refund',
+        () => {
+          const order = find(credentials, orderId);
+          if (order.status !== 'paid' && order.status !== 'partially_refunded') {
+            throw error('precondition', 'not_processed', { status: 428 });
+          }
+          const refunded = (order.amountRefundedCents ?? 0) + refund.amountCents;
+          if (refunded > order.amountCents) throw error('validation', 'not_processed', { status: 422 });
+          order.refunds.push({
+            id: `rfd_${order.refunds.length + 1}_${orderId}`,
+            amountCents: refund.amountCents,
+            createdAt: Math.floor(Date.now() / 1000),
+          });
+          move(order, refunded === order.amountCents ? 'refunded' : 'partially_refunded', {
+            amountRefundedCents: refunded,
+          });
+          return publicCopy(order);
+        },
+        misfitOrder,
+      ),
+
+    cancelOrder: (credentials, orderId) =>
+      run('cancel', () => {
+        const order = find(credentials, orderId);
+        if (['paid', 'partially_refunded', 'refunded', 'charged_back', 'canceled'].includes(order.status!)) {
+          throw error('precondition', 'not_processed', { status: 428 });
+        }
+        move(order, 'canceled');
+        return publicCopy(order);
+      }),
+
+    webhooks: {
+      verify: () => ({ ok: true, form: 'fake' }),
+      read: () => ({ kind: 'malformed', reason: 'the fake provider sends no webhooks' }),
     },
 
     setStatus(orderId, status) {
-      for (const orders of accounts.values()) {
-        const order = orders.find((o) => o.id === orderId);
-        if (order) move(order, status, status === 'paid' ? { paidAt: clock, paymentMethod: 'card' } : {});
-      }
+      const order = fake.orders.find((o) => o.orderId === orderId);
+      if (!order) throw new Error(`no fake order ${orderId}`);
+      move(order, status, status === 'paid' ? { paidAt: clock, paymentMethod: 'cash' } : {});
+    },
+
+    snapshot(orderId) {
+      const order = fake.orders.find((o) => o.orderId === orderId);
+      if (!order) throw new Error(`no fake order ${orderId}`);
+      const { createdAt: _c, refunds: _r, body: _b, ...snapshot } = publicCopy(order);
+      return snapshot;
     },
   };
   return fake;
-}
-
-function authenticate(credentials: MerchantCredentials): void {
-  if (credentials.secret === 'key_revoked') {
-    throw new ProviderError('fake', 'authentication', 'revoked key', { outcome: 'not_created', status: 401 });
-  }
 }

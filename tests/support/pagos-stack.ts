@@ -3,8 +3,10 @@
  * Conekta sandbox (posting signed webhooks to our webhook route), and DynamoDB Local.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { merchantFingerprint } from '../../lib/payments/fingerprints.js';
-import { DynamoLifecycleStore } from '../../lib/store/refunds.js';
+import { merchantId } from '../../lib/payments/merchants.js';
+import type { PaymentRecord } from '../../lib/payments/model.js';
+import { DynamoPaymentStore } from '../../lib/store/payments.js';
+import { table as tableOf } from '../../lib/store/table.js';
 import {
   type RunningSandbox,
   type SandboxOptions,
@@ -18,14 +20,16 @@ export type PagosStack = {
   sandbox: RunningSandbox;
   table: string;
   client: DynamoDBClient;
-  store: DynamoLifecycleStore;
+  store: DynamoPaymentStore;
   /** POST /pagos with a JSON body (or raw text and headers). */
   pagos(body: unknown, init?: { headers?: Record<string, string>; raw?: string }): Promise<ApiAnswer>;
   /** A sandbox control call, e.g. sandboxControl('POST', '/_sandbox/faults', { fail_next: 1 }). */
   sandboxControl(method: string, path: string, body?: unknown): Promise<ApiAnswer>;
   /** Orders the sandbox holds for this key, made for this reference. */
   sandboxOrders(secret: string, referenceId: string): Promise<Array<Record<string, unknown>>>;
-  record(secret: string, referenceId: string): ReturnType<DynamoLifecycleStore['get']>;
+  /** The merchant id Pagos keys this key's payments by (the sandbox account's company, test mode). */
+  merchant(secret: string): Promise<string>;
+  record(secret: string, referenceId: string): Promise<PaymentRecord | undefined>;
   stop(): Promise<void>;
 };
 
@@ -66,9 +70,16 @@ export async function startPagosStack(
   });
   // Handlers read their configuration at import, like a Lambda cold start.
   routes['POST /pagos'] = (await import('../../functions/pagos.js')).handler as never;
-  routes['POST /webhooks/conekta'] = (await import('../../functions/conekta-webhook.js')).handler as never;
+  routes['POST /webhooks/conekta'] = (await import('../../functions/webhooks.js')).handler as never;
   const client = testDynamoClient();
-  const store = new DynamoLifecycleStore(client, table);
+  const store = new DynamoPaymentStore(tableOf(client, table));
+  const merchant = async (secret: string) => {
+    const response = await fetch(`${sandbox.url}/companies/current`, {
+      headers: { authorization: `Bearer ${secret}`, accept: 'application/vnd.conekta-v2.3.0+json' },
+    });
+    const company = (await response.json()) as { id: string };
+    return merchantId('conekta', company.id, false);
+  };
 
   return {
     api,
@@ -104,7 +115,8 @@ export async function startPagosStack(
         (o) => (o.metadata as Record<string, unknown> | undefined)?.reference_id === referenceId,
       );
     },
-    record: (secret, referenceId) => store.get(merchantFingerprint(secret), referenceId),
+    merchant,
+    record: async (secret, referenceId) => store.get(await merchant(secret), referenceId),
     async stop() {
       await api.stop();
       await sandbox.stop();

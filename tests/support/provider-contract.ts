@@ -1,6 +1,6 @@
 /**
  * The PaymentProvider contract: one suite, run unchanged against every adapter (the Conekta
- * adapter over the sandbox, and the fake used by unit tests).
+ * adapter over the sandbox, and the fake the unit tests use), both directions' outgoing side.
  */
 import { randomUUID } from 'node:crypto';
 import type { CardChargeOrder, HostedCheckoutOrder, PaymentProvider } from '../../lib/payments/ports.js';
@@ -11,20 +11,32 @@ export type ContractSubject = {
   revokedSecret: string;
   /** Pays a hosted checkout order as a buyer would. */
   pay(orderId: string): Promise<void>;
+  /** A paying and a declining card token (fresh ones where the provider needs them). */
+  payingToken(): string;
+  decliningToken(): string;
 };
+
+const deadline = () => Date.now() + 10_000;
 
 export function hostedOrder(overrides: Partial<HostedCheckoutOrder> = {}): HostedCheckoutOrder {
   const referenceId = `ref-${randomUUID()}`;
   return {
-    tag: { merchant: 'm_contract', referenceId },
+    tag: {
+      merchant: 'conekta:contract:test',
+      referenceId,
+      attemptId: `att_${randomUUID().replace(/-/g, '')}`,
+    },
     amountCents: 123_45,
     currency: 'MXN',
     customer: { name: 'andres jaro', email: 'andres@example.com', phone: '5555555555' },
+    lineItems: [{ name: referenceId, unitPriceCents: 123_45, quantity: 1 }],
+    metadata: { pedido: 'A-1' },
     returnUrl: 'https://shop.example.com/back',
     expiresAt: Math.floor(Date.now() / 1000) + 3 * 86_400,
     allowedPaymentMethods: ['card', 'cash', 'bank_transfer'],
     monthlyInstallments: false,
     idempotencyKey: `idem-${referenceId}`,
+    deadline: deadline(),
     ...overrides,
   };
 }
@@ -40,117 +52,150 @@ export function cardCharge(tokenId: string, overrides: Partial<CardChargeOrder> 
   return { ...base, tokenId, ...overrides };
 }
 
+const windowOf = (order: HostedCheckoutOrder | CardChargeOrder) => ({
+  tag: order.tag,
+  createdFrom: Math.floor(Date.now() / 1000) - 300,
+  createdTo: Math.floor(Date.now() / 1000) + 300,
+  deadline: deadline(),
+});
+
 export function describeProviderContract(name: string, subject: () => ContractSubject): void {
   describe(`PaymentProvider contract: ${name}`, () => {
     const secret = `key_contract_${randomUUID().replaceAll('-', '')}`;
 
-    it('creates a hosted checkout order that carries its tag, amount and a link', async () => {
+    it('resolves a key to its account and mode, and refuses a bad key as authentication', async () => {
+      const { provider, revokedSecret } = subject();
+      const account = await provider.resolveAccount({ secret }, deadline());
+      expect(account).toEqual({ accountId: expect.any(String), livemode: false });
+      expect(await provider.resolveAccount({ secret }, deadline())).toEqual(account);
+      const other = await provider.resolveAccount({ secret: `${secret}x` }, deadline());
+      expect(other.accountId).not.toBe(account.accountId);
+      await expect(provider.resolveAccount({ secret: revokedSecret }, deadline())).rejects.toMatchObject({
+        failure: 'authentication',
+        outcome: 'not_processed',
+      });
+    });
+
+    it('creates a hosted checkout order that carries its tag, amount, metadata and a link', async () => {
       const { provider } = subject();
       const order = hostedOrder();
       const created = await provider.createHostedCheckout({ secret }, order);
-      expect(created.id).toEqual(expect.any(String));
-      expect(created.status).toBe('created');
-      expect(created.amountCents).toBe(order.amountCents);
-      expect(created.currency).toBe('MXN');
-      expect(created.tag).toEqual(order.tag);
-      expect(created.checkoutUrl).toMatch(/^https?:\/\//);
-      expect(created.body).toMatchObject({ id: created.id });
+      expect(created).toMatchObject({
+        orderId: expect.any(String),
+        status: 'created',
+        amountCents: order.amountCents,
+        currency: 'MXN',
+        tag: order.tag,
+        checkoutUrl: expect.stringMatching(/^https?:\/\//),
+      });
+      expect(created.body).toMatchObject({ metadata: expect.objectContaining({ pedido: 'A-1' }) });
+      // What Pagos may store has no buyer data.
+      expect(JSON.stringify(created.publicBody)).not.toContain('andres@example.com');
     });
 
-    it('finds orders by their tag, and only those', async () => {
+    it('finds an attempt’s orders in their time window by tag, and only those', async () => {
       const { provider } = subject();
       const order = hostedOrder();
       const created = await provider.createHostedCheckout({ secret }, order);
       await provider.createHostedCheckout({ secret }, hostedOrder());
-      const found = await provider.findOrdersByTag({ secret }, order.tag);
-      expect(found.map((o) => o.id)).toEqual([created.id]);
-      const other = await provider.findOrdersByTag({ secret }, { ...order.tag, merchant: 'm_someone_else' });
-      expect(other).toEqual([]);
+      const found = await provider.findAttemptOrders(
+        { secret },
+        { ...windowOf(order), email: 'andres@example.com' },
+      );
+      expect(found.orders.map((o) => o.orderId)).toEqual([created.orderId]);
+      expect(found.complete).toBe(true);
+      const otherAttempt = await provider.findAttemptOrders(
+        { secret },
+        windowOf({ ...order, tag: { ...order.tag, attemptId: 'att_other' } }),
+      );
+      expect(otherAttempt).toEqual({ orders: [], complete: true });
+      const otherAccount = await provider.findAttemptOrders({ secret: `${secret}y` }, windowOf(order));
+      expect(otherAccount.orders).toEqual([]);
     });
 
-    it('keeps accounts apart', async () => {
-      const { provider } = subject();
-      const order = hostedOrder();
-      await provider.createHostedCheckout({ secret }, order);
-      const otherAccount = `key_other_${randomUUID().replaceAll('-', '')}`;
-      expect(await provider.findOrdersByTag({ secret: otherAccount }, order.tag)).toEqual([]);
-    });
-
-    it('reports a rejected key as an authentication failure that created nothing', async () => {
+    it('reports a rejected key as an authentication failure that made nothing', async () => {
       const { provider, revokedSecret } = subject();
       const error = await provider
         .createHostedCheckout({ secret: revokedSecret }, hostedOrder())
         .catch((e) => e);
       expect(error).toBeInstanceOf(ProviderError);
-      expect(error).toMatchObject({ failure: 'authentication', info: { outcome: 'not_created' } });
+      expect(error).toMatchObject({ failure: 'authentication', outcome: 'not_processed' });
     });
 
-    it('charges a card token once: paid with brand and last4, never more of the card', async () => {
-      const { provider } = subject();
-      const charge = cardCharge('tok_test_visa_4242');
-      const paid = await provider.chargeCard({ secret }, charge);
+    it('charges a card token once: paid with brand and last4; the token again is "used", never a decline', async () => {
+      const { provider, payingToken } = subject();
+      const token = payingToken();
+      const paid = await provider.chargeCard({ secret }, cardCharge(token));
       expect(paid).toMatchObject({
         status: 'paid',
         paymentMethod: 'card',
-        card: { brand: expect.any(String), last4: '4242' },
+        card: { brand: expect.any(String), last4: expect.stringMatching(/^\d{4}$/) },
       });
       expect(paid.paidAt).toEqual(expect.any(Number));
-      const again = await provider.chargeCard({ secret }, cardCharge('tok_test_visa_4242')).catch((e) => e);
-      expect(again).toMatchObject({ failure: 'declined' });
+      const again = await provider.chargeCard({ secret }, cardCharge(token)).catch((e) => e);
+      expect(again).toMatchObject({ failure: 'token_used', outcome: 'unknown' });
     });
 
-    it('reports a declined card as declined, and keeps the declined order findable by tag', async () => {
-      const { provider } = subject();
-      const charge = cardCharge('tok_test_insufficient_funds');
+    it('reports a declined card as declined, and keeps the declined order findable', async () => {
+      const { provider, decliningToken } = subject();
+      const charge = cardCharge(decliningToken());
       const error = await provider.chargeCard({ secret }, charge).catch((e) => e);
       expect(error).toBeInstanceOf(ProviderError);
       expect(error).toMatchObject({ failure: 'declined', info: { status: 402 } });
-      const [declined] = await provider.findOrdersByTag({ secret }, charge.tag);
-      expect(declined?.status).toBe('declined');
+      const found = await provider.findAttemptOrders({ secret }, windowOf(charge));
+      expect(found.orders.map((o) => o.status)).toEqual(['declined']);
     });
 
     it('reads an order by id, and reports an unknown id as not found', async () => {
       const { provider } = subject();
       const created = await provider.createHostedCheckout({ secret }, hostedOrder());
-      expect(await provider.getOrder({ secret }, created.id)).toMatchObject({
-        id: created.id,
+      expect(await provider.getOrder({ secret }, created.orderId, deadline())).toMatchObject({
+        orderId: created.orderId,
         status: 'created',
       });
-      await expect(provider.getOrder({ secret }, 'ord_does_not_exist')).rejects.toMatchObject({
+      await expect(provider.getOrder({ secret }, 'ord_does_not_exist', deadline())).rejects.toMatchObject({
         failure: 'not_found',
       });
     });
 
-    it('refunds part, then the rest, and refuses more than the rest', async () => {
+    it('refunds part, then the rest (listing each refund), and refuses more than the rest', async () => {
       const { provider, pay } = subject();
-      const created = await provider.createHostedCheckout({ secret }, hostedOrder({ amountCents: 100_000 }));
-      await pay(created.id);
-      const part = await provider.refundOrder({ secret }, created.id, {
-        amountCents: 30_000,
-        reason: 'requested_by_client',
-      });
+      const created = await provider.createHostedCheckout(
+        { secret },
+        hostedOrder({
+          amountCents: 100_000,
+          lineItems: [{ name: 'x-1', unitPriceCents: 100_000, quantity: 1 }],
+        }),
+      );
+      await pay(created.orderId);
+      const refund = (amountCents: number) =>
+        provider.refundOrder({ secret }, created.orderId, {
+          amountCents,
+          reason: 'requested_by_client',
+          idempotencyKey: `rf-${randomUUID()}`,
+          deadline: deadline(),
+        });
+      const part = await refund(30_000);
       expect(part).toMatchObject({ status: 'partially_refunded', amountRefundedCents: 30_000 });
-      const rest = await provider.refundOrder({ secret }, created.id, {
-        amountCents: 70_000,
-        reason: 'requested_by_client',
-      });
+      expect(part.refunds?.map((r) => r.amountCents)).toEqual([30_000]);
+      const rest = await refund(70_000);
       expect(rest).toMatchObject({ status: 'refunded', amountRefundedCents: 100_000 });
+      expect(rest.refunds?.map((r) => r.amountCents).sort()).toEqual([30_000, 70_000]);
+      expect(new Set(rest.refunds?.map((r) => r.id)).size).toBe(2);
       expect(rest.updatedAt).toBeGreaterThanOrEqual(part.updatedAt);
-      await expect(
-        provider.refundOrder({ secret }, created.id, { amountCents: 1, reason: 'requested_by_client' }),
-      ).rejects.toBeInstanceOf(ProviderError);
+      await expect(refund(1)).rejects.toBeInstanceOf(ProviderError);
     });
 
     it('cancels an unpaid order and refuses to cancel a paid one', async () => {
       const { provider, pay } = subject();
       const unpaid = await provider.createHostedCheckout({ secret }, hostedOrder());
-      expect(await provider.cancelOrder({ secret }, unpaid.id)).toMatchObject({
-        id: unpaid.id,
+      expect(await provider.cancelOrder({ secret }, unpaid.orderId, deadline())).toMatchObject({
+        orderId: unpaid.orderId,
         status: 'canceled',
       });
       const paid = await provider.createHostedCheckout({ secret }, hostedOrder());
-      await pay(paid.id);
-      await expect(provider.cancelOrder({ secret }, paid.id)).rejects.toMatchObject({
+      await pay(paid.orderId);
+      await expect(provider.cancelOrder({ secret }, paid.orderId, deadline())).rejects.toMatchObject({
         failure: 'precondition',
       });
     });

@@ -1,118 +1,275 @@
-/** The PaymentStore contract: one suite, run against DynamoDB Local and the in-memory fake. */
+/**
+ * The store contracts: one suite per port, run unchanged against DynamoDB Local and the
+ * in-memory fakes, so the fakes the unit tests trust behave like the real adapters.
+ */
 import { randomUUID } from 'node:crypto';
-import type { NewClaim, PaymentStore } from '../../lib/payments/ports.js';
+import { ordinaryAdvance } from '../../lib/payments/events.js';
+import type { PaymentRecord } from '../../lib/payments/model.js';
+import type { MerchantStore, PaymentStore } from '../../lib/payments/ports.js';
+import { applySnapshot } from '../../lib/payments/record.js';
+import { newSigningSecret } from '../../lib/store/merchants.js';
+import { anAttempt, aPayment, aSnapshot, MERCHANT } from './records.js';
 
-export function newClaim(overrides: Partial<NewClaim> = {}): NewClaim {
-  return {
-    merchant: 'm_store_contract',
-    referenceId: `ref-${randomUUID()}`,
-    kind: 'link',
-    provider: 'conekta',
-    requestHash: 'hash-1',
-    amountCents: 100_000,
-    currency: 'MXN',
-    notificationUrl: 'https://shop.example.com/notify',
-    createdAt: '2026-11-21T00:00:00.000Z',
-    claimToken: 'token-1',
-    leaseUntil: Date.now() + 10_000,
-    ...overrides,
-  };
-}
+const fresh = (record: PaymentRecord = aPayment()) => ({
+  ...record,
+  merchant: `${MERCHANT.id}-${randomUUID().slice(0, 6)}`,
+});
 
-const completed = {
-  orderId: 'ord_1',
-  checkoutId: 'chk_1',
-  checkoutUrl: 'https://pay.example.test/1',
-  livemode: false,
-  providerStatus: null,
-  providerUpdatedAt: 1_700_000_000,
-  providerOrder: '{"id":"ord_1"}',
-  status: 'created' as const,
-  at: '2026-11-21T00:00:01.000Z',
-};
+const at = '2026-12-01T00:00:05.000Z';
 
 export function describeStoreContract(name: string, subject: () => PaymentStore): void {
   describe(`PaymentStore contract: ${name}`, () => {
-    it('claims a reference once; a second claim sees the first record', async () => {
+    it('inserts a payment once; a second insert answers the stored one', async () => {
       const store = subject();
-      const claim = newClaim();
-      expect(await store.claim(claim)).toEqual({ claimed: true });
-      const second = await store.claim({ ...claim, claimToken: 'token-2', requestHash: 'hash-2' });
-      expect(second.claimed).toBe(false);
-      if (second.claimed) return;
-      expect(second.existing).toMatchObject({
-        status: 'creating',
-        claimToken: 'token-1',
-        requestHash: 'hash-1',
-        amountCents: 100_000,
-        history: [],
+      const record = fresh();
+      expect(await store.insert(record)).toEqual({ ok: true });
+      expect(await store.get(record.merchant, record.referenceId)).toEqual(record);
+      const second = await store.insert({
+        ...record,
+        version: 9,
+        notificationUrl: 'https://other.example.com',
       });
+      expect(second).toEqual({ ok: false, current: record });
     });
 
-    it('completes only with the claim token, then holds the order and its history', async () => {
+    it('keeps every field of a record with many attempts, refunds and history', async () => {
       const store = subject();
-      const claim = newClaim();
-      await store.claim(claim);
-      expect(await store.complete(claim.merchant, claim.referenceId, 'wrong-token', completed)).toBe(false);
-      expect(await store.complete(claim.merchant, claim.referenceId, 'token-1', completed)).toBe(true);
-      const record = await store.get(claim.merchant, claim.referenceId);
-      expect(record).toMatchObject({
-        status: 'created',
-        orderId: 'ord_1',
-        checkoutUrl: 'https://pay.example.test/1',
-        providerOrder: '{"id":"ord_1"}',
-        history: [{ status: 'created', previous: null, at: completed.at, source: 'create' }],
+      const paid = anAttempt({
+        n: 1,
+        status: 'partially_refunded',
+        paidAt: 1_700_000_100,
+        paymentMethod: 'card',
+        card: { brand: 'visa', last4: '4242' },
+        amountRefundedCents: 300,
+        late: true,
       });
-      expect(record?.claimToken).toBeUndefined();
-      // A completed record cannot be taken over or released.
-      expect(
-        await store.takeOver(
-          claim.merchant,
-          claim.referenceId,
-          { claimToken: 'token-1' },
-          { claimToken: 'x', leaseUntil: 1 },
-        ),
-      ).toBe(false);
-      await store.release(claim.merchant, claim.referenceId, 'token-1');
-      expect(await store.get(claim.merchant, claim.referenceId)).toMatchObject({ status: 'created' });
-    });
-
-    it('releases a claim so the reference is free again', async () => {
-      const store = subject();
-      const claim = newClaim();
-      await store.claim(claim);
-      await store.release(claim.merchant, claim.referenceId, 'other-token');
-      expect(await store.get(claim.merchant, claim.referenceId)).toBeDefined();
-      await store.release(claim.merchant, claim.referenceId, 'token-1');
-      expect(await store.get(claim.merchant, claim.referenceId)).toBeUndefined();
-      expect(await store.claim(claim)).toEqual({ claimed: true });
-    });
-
-    it('marks an unknown outcome and lets exactly one attempt take over', async () => {
-      const store = subject();
-      const claim = newClaim();
-      await store.claim(claim);
-      await store.markOutcomeUnknown(claim.merchant, claim.referenceId, 'token-1');
-      expect(await store.get(claim.merchant, claim.referenceId)).toMatchObject({
-        outcomeUnknown: true,
-        leaseUntil: 0,
+      const failed = anAttempt({
+        n: 2,
+        phase: 'not_created',
+        status: undefined,
+        orderId: undefined,
+        checkoutUrl: undefined,
+        providerStatus: undefined,
+        providerUpdatedAt: undefined,
+        expiresAt: 1_700_100_000,
       });
-      const takes = await Promise.all(
-        ['a', 'b', 'c'].map((t) =>
-          store.takeOver(
-            claim.merchant,
-            claim.referenceId,
-            { claimToken: 'token-1' },
-            { claimToken: t, leaseUntil: 5 },
-          ),
-        ),
+      const record = fresh(
+        aPayment([paid, failed], {
+          metadata: { pedido: '6588', canal: 'web' },
+          refunds: {
+            rf_1: {
+              key: 'rf_1',
+              attemptId: paid.id,
+              orderId: paid.orderId!,
+              amountCents: 300,
+              reason: 'requested_by_client',
+              state: 'done',
+              startedAt: 1_700_000_200,
+              lockUntil: 1_700_000_230_000,
+              providerRefundId: 'rfd_1',
+            },
+          },
+          history: [{ status: 'paid', at, source: 'webhook:evt_1', orderId: paid.orderId! }],
+        }),
       );
-      expect(takes.filter(Boolean)).toHaveLength(1);
-      expect(await store.complete(claim.merchant, claim.referenceId, 'token-1', completed)).toBe(false);
+      await store.insert(record);
+      expect(await store.get(record.merchant, record.referenceId)).toEqual(record);
+    });
+
+    it('replaces a record only at the expected version, answering the stored one otherwise', async () => {
+      const store = subject();
+      const record = fresh();
+      await store.insert(record);
+      const next = { ...record, version: 2, updatedAt: at };
+      expect(await store.replace(next, 1)).toEqual({ ok: true });
+      expect(await store.replace({ ...record, version: 2 }, 1)).toEqual({ ok: false, current: next });
+      expect(await store.replace({ ...fresh(), version: 2 }, 1)).toEqual({ ok: false, current: undefined });
+    });
+
+    it('lets exactly one of several concurrent writers of a version win', async () => {
+      const store = subject();
+      const record = fresh();
+      await store.insert(record);
+      const results = await Promise.all(
+        ['a', 'b', 'c', 'd'].map((who) => store.replace({ ...record, version: 2, updatedAt: who }, 1)),
+      );
+      expect(results.filter((r) => r.ok)).toHaveLength(1);
+    });
+
+    it('removes a record only at the expected version', async () => {
+      const store = subject();
+      const record = fresh();
+      await store.insert(record);
+      expect((await store.remove(record, 7)).ok).toBe(false);
+      expect(await store.remove(record, 1)).toEqual({ ok: true });
+      expect(await store.get(record.merchant, record.referenceId)).toBeUndefined();
+    });
+
+    it('advances the current attempt in one write exactly as the general rules would', async () => {
+      const store = subject();
+      const attempt = anAttempt({ status: 'pending_payment', paymentMethod: 'cash' });
+      const record = fresh(aPayment([attempt]));
+      await store.insert(record);
+      const snapshot = aSnapshot(attempt, 'paid', { paidAt: 1_700_000_500, paymentMethod: 'cash' });
+      const tag = { merchant: record.merchant, referenceId: record.referenceId, attemptId: attempt.id };
+      const advance = ordinaryAdvance(tag, snapshot, { source: 'webhook:evt_9', at })!;
+      expect(await store.advanceAttempt(advance)).toEqual({ ok: true });
+      const general = applySnapshot(record, attempt.id, snapshot, { name: 'webhook:evt_9', at });
+      expect(general.applied).toBe(true);
+      expect(await store.get(record.merchant, record.referenceId)).toEqual({
+        ...general.record!,
+        version: record.version + 1,
+      });
+    });
+
+    it.each([
+      ['the same event again', (r: PaymentRecord) => r, 'paid'],
+      ['an older event', (r: PaymentRecord) => r, 'pending_payment'],
+      [
+        'another order of the attempt',
+        (r: PaymentRecord) => ({
+          ...r,
+          attempts: { [r.currentAttempt]: { ...r.attempts[r.currentAttempt]!, orderId: 'ord_other' } },
+        }),
+        'paid',
+      ],
+      [
+        'an attempt that is not current',
+        (r: PaymentRecord) => ({ ...r, currentAttempt: 'att_newer' }),
+        'paid',
+      ],
+      [
+        'an attempt other than the paid one',
+        (r: PaymentRecord) => ({ ...r, paidAttempt: 'att_other' }),
+        'refunded',
+      ],
+      [
+        'an amount the attempt does not have',
+        (r: PaymentRecord) => ({
+          ...r,
+          attempts: { [r.currentAttempt]: { ...r.attempts[r.currentAttempt]!, amountCents: 1 } },
+        }),
+        'paid',
+      ],
+      [
+        'a late payment (expired first)',
+        (r: PaymentRecord) => ({
+          ...r,
+          attempts: { [r.currentAttempt]: { ...r.attempts[r.currentAttempt]!, status: 'expired' as const } },
+        }),
+        'paid',
+      ],
+    ] as const)(
+      'refuses the one-write advance for %s and answers the stored record',
+      async (_, change, to) => {
+        const store = subject();
+        const attempt = anAttempt({ status: 'paid', providerUpdatedAt: 1_700_000_100 });
+        const record = fresh(change(aPayment([attempt])) as PaymentRecord);
+        await store.insert(record);
+        const snapshot = aSnapshot(attempt, to, {
+          updatedAt: to === 'pending_payment' ? 1_700_000_050 : 1_700_000_100,
+        });
+        const advance = ordinaryAdvance(
+          { merchant: record.merchant, referenceId: record.referenceId, attemptId: attempt.id },
+          snapshot,
+          { source: 'webhook:x', at },
+        );
+        if (!advance) return; // not an ordinary move: the general path handles it, nothing to refuse
+        expect(await store.advanceAttempt(advance)).toEqual({ ok: false, current: record });
+      },
+    );
+
+    it('lists a merchant’s payments newest change first, by status and since, page by page', async () => {
+      const store = subject();
+      const merchant = `${MERCHANT.id}-list-${randomUUID().slice(0, 6)}`;
+      const made: PaymentRecord[] = [];
+      for (let i = 0; i < 7; i += 1) {
+        const attempt = anAttempt({ status: i % 2 === 0 ? 'paid' : 'created' });
+        const record = { ...aPayment([attempt]), merchant, referenceId: `list-${i}` };
+        await store.insert(record);
+        made.push(record);
+        await new Promise((r) => setTimeout(r, 3));
+      }
+      await store.insert(fresh()); // another merchant's
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await store.listChanged(merchant, { limit: 3, ...(cursor && { cursor }) });
+        expect(page.payments.length).toBeLessThanOrEqual(3);
+        seen.push(...page.payments.map((p) => p.referenceId));
+        cursor = page.cursor;
+      } while (cursor);
+      expect(seen).toEqual(made.map((r) => r.referenceId).reverse());
+      const paid = await store.listChanged(merchant, { limit: 50, status: 'paid' });
+      expect(paid.payments.map((p) => p.referenceId).sort()).toEqual([
+        'list-0',
+        'list-2',
+        'list-4',
+        'list-6',
+      ]);
+      expect(paid.payments[0]).toMatchObject({ status: 'paid', amountCents: 100_000, currency: 'MXN' });
+      const none = await store.listChanged(merchant, { limit: 50, since: Date.now() + 60_000 });
+      expect(none.payments).toEqual([]);
+      await expect(store.listChanged(merchant, { limit: 1, cursor: 'not-a-cursor' })).rejects.toMatchObject({
+        name: 'InvalidCursorError',
+      });
     });
 
     it('returns nothing for an unknown reference', async () => {
-      expect(await subject().get('m_nobody', 'nothing')).toBeUndefined();
+      expect(await subject().get('fake:nobody:test', 'nothing')).toBeUndefined();
+    });
+  });
+}
+
+export function describeMerchantStoreContract(name: string, subject: () => MerchantStore): void {
+  describe(`MerchantStore contract: ${name}`, () => {
+    const merchant = {
+      id: `fake:acct_${randomUUID().slice(0, 6)}:test`,
+      provider: 'fake',
+      accountId: 'a',
+      livemode: false,
+    };
+
+    it('remembers whose a credential is, and a refusal until when', async () => {
+      const store = subject();
+      const fp = `fp_${randomUUID()}`;
+      expect(await store.getCredential(fp)).toBeUndefined();
+      await store.putCredential(fp, { state: 'resolved', merchant });
+      expect(await store.getCredential(fp)).toEqual({ state: 'resolved', merchant });
+      await store.putCredential(fp, { state: 'refused', until: 123, message: 'nope' });
+      expect(await store.getCredential(fp)).toEqual({ state: 'refused', until: 123, message: 'nope' });
+    });
+
+    it('counts requests per bucket and window, up to the limit, even when they race', async () => {
+      const store = subject();
+      const bucket = `key:${randomUUID()}`;
+      const window = { startMs: 60_000, lengthMs: 60_000, limit: 3 };
+      const taken = await Promise.all(Array.from({ length: 6 }, () => store.takeRequest(bucket, window)));
+      expect(taken.filter(Boolean)).toHaveLength(3);
+      expect(await store.takeRequest(bucket, { ...window, startMs: 120_000 })).toBe(true);
+      expect(await store.takeRequest(`${bucket}-other`, window)).toBe(true);
+    });
+
+    it('creates one signing secret on first use, even when asked concurrently', async () => {
+      const store = subject();
+      const id = `${merchant.id}-${randomUUID().slice(0, 4)}`;
+      const all = await Promise.all([1, 2, 3].map(() => store.signingSecrets(id, Date.now())));
+      const first = all[0]![0]!;
+      for (const secrets of all) expect(secrets).toEqual([first]);
+      expect(first.secret).toMatch(/^pgsec_[A-Za-z0-9_-]{40,}$/);
+    });
+
+    it('rotates: the new secret first, the old one valid until the grace period ends', async () => {
+      const store = subject();
+      const id = `${merchant.id}-${randomUUID().slice(0, 4)}`;
+      const now = Date.now();
+      const [old] = await store.signingSecrets(id, now);
+      const next = newSigningSecret(now + 1);
+      const rotated = await store.rotateSigningSecret(id, next, now + 3_600_000);
+      expect(rotated.map((s) => s.id)).toEqual([next.id, old!.id]);
+      expect(rotated[1]!.expiresAt).toBe(new Date(now + 3_600_000).toISOString());
+      expect((await store.signingSecrets(id, now + 10)).map((s) => s.id)).toEqual([next.id, old!.id]);
+      expect((await store.signingSecrets(id, now + 3_600_001)).map((s) => s.id)).toEqual([next.id]);
     });
   });
 }

@@ -1,23 +1,34 @@
 /**
- * Conekta <-> Pagos mapping: requests we send, orders we read, statuses we understand.
- * Typed from Conekta's official OpenAPI spec (openapi.d.ts, generated).
+ * Conekta <-> Pagos mapping: requests we send, orders and events we read, statuses we understand.
+ * Typed from Conekta's official OpenAPI spec (openapi.d.ts, generated). Pure: no I/O.
  */
 import type {
   CardChargeOrder,
+  EventReading,
   HostedCheckoutOrder,
-  PaymentTag,
+  OrderSnapshot,
+  OrderTag,
   ProviderOrder,
+  ProviderRefund,
 } from '../../payments/ports.js';
-import type { OrderSnapshot } from '../../payments/reconcile.js';
 import { PaymentStatus } from '../../payments/status.js';
 import type { components } from './openapi.js';
 
 export type ConektaOrderRequest = components['schemas']['order_request'];
 export type ConektaOrder = components['schemas']['order_response'];
 export type ConektaOrderList = components['schemas']['get_orders_response'];
+export type ConektaEvent = components['schemas']['event_response'];
 
-/** Metadata keys Pagos writes on every order, so webhooks and searches can find the payment. */
-export const METADATA = { referenceId: 'reference_id', merchant: 'pagos_merchant' } as const;
+/** Metadata keys Pagos writes on every order, so webhooks and searches can find the attempt. */
+export const METADATA = {
+  referenceId: 'reference_id',
+  merchant: 'pagos_merchant',
+  attempt: 'pagos_attempt',
+} as const;
+
+/** Storefront metadata may not use our keys (nor anything we may add later under `pagos_`). */
+export const isReservedMetadataKey = (key: string): boolean =>
+  key === METADATA.referenceId || key.startsWith('pagos_');
 
 export const MONTHLY_INSTALLMENT_OPTIONS = [3, 6, 9, 12];
 
@@ -41,7 +52,7 @@ export const CONEKTA_PAYMENT_STATUSES = [
 ] as const;
 export type ConektaPaymentStatus = (typeof CONEKTA_PAYMENT_STATUSES)[number];
 
-const STATUS_MAP: Record<ConektaPaymentStatus, PaymentStatus> = {
+export const STATUS_MAP: Record<ConektaPaymentStatus, PaymentStatus> = {
   pending_payment: PaymentStatus.pendingPayment,
   paid: PaymentStatus.paid,
   declined: PaymentStatus.declined,
@@ -53,6 +64,7 @@ const STATUS_MAP: Record<ConektaPaymentStatus, PaymentStatus> = {
   // Pagos never pre-authorizes; if Conekta reports it, money is not yet ours.
   pre_authorized: PaymentStatus.pendingPayment,
   voided: PaymentStatus.canceled,
+  // Conekta stopped the charge as fraud: no money moved.
   fraudulent: PaymentStatus.declined,
   under_fraud_review: PaymentStatus.pendingPayment,
 };
@@ -76,13 +88,30 @@ export function checkoutReturnUrl(returnUrl: string, returnPath: string): string
   return url.toString();
 }
 
+export function tagMetadata(tag: OrderTag): Record<string, string> {
+  return {
+    [METADATA.referenceId]: tag.referenceId,
+    [METADATA.merchant]: tag.merchant,
+    [METADATA.attempt]: tag.attemptId,
+  };
+}
+
+const lineItems = (order: HostedCheckoutOrder | CardChargeOrder) =>
+  order.lineItems.map((i) => ({ name: i.name, unit_price: i.unitPriceCents, quantity: i.quantity }));
+
+/** The storefront's metadata, then ours: ours always wins a name. */
+const metadataOf = (order: HostedCheckoutOrder | CardChargeOrder) => ({
+  ...order.metadata,
+  ...tagMetadata(order.tag),
+});
+
 export function hostedCheckoutRequest(order: HostedCheckoutOrder, urls: CheckoutUrls): ConektaOrderRequest {
   const back = checkoutReturnUrl(order.returnUrl, urls.returnPath);
   return {
     currency: order.currency,
     customer_info: order.customer,
-    line_items: [{ name: order.tag.referenceId, unit_price: order.amountCents, quantity: 1 }],
-    metadata: tagMetadata(order.tag),
+    line_items: lineItems(order),
+    metadata: metadataOf(order),
     checkout: {
       type: 'HostedPayment',
       name: `Pago ${order.tag.referenceId}`,
@@ -96,12 +125,17 @@ export function hostedCheckoutRequest(order: HostedCheckoutOrder, urls: Checkout
   };
 }
 
-export function tagMetadata(tag: PaymentTag): Record<string, string> {
-  return { [METADATA.referenceId]: tag.referenceId, [METADATA.merchant]: tag.merchant };
+/** Card charge ("Cargo único"): the order carries the charge with the browser-made token. */
+export function cardChargeRequest(order: CardChargeOrder): ConektaOrderRequest {
+  return {
+    currency: order.currency,
+    customer_info: order.customer,
+    line_items: lineItems(order),
+    metadata: metadataOf(order),
+    charges: [{ amount: order.amountCents, payment_method: { type: 'card', token_id: order.tokenId } }],
+  };
 }
 
-// What Pagos writes: a merchant fingerprint (lib/payments/fingerprints.ts) and a reference of
-// 1..249 characters. Anything longer cannot name one of our payments (nor fit a DynamoDB key).
 const LONE_SURROGATE = /\p{Cs}/u;
 
 /** A count or a Unix time as Conekta sends them; anything else (1e300, -1, 0.5) is not one. */
@@ -112,44 +146,16 @@ const wholeNumber = (value: unknown): number | undefined =>
 const isShortText = (value: unknown, max: number): value is string =>
   typeof value === 'string' && value.length > 0 && value.length <= max && !LONE_SURROGATE.test(value);
 
-export function readTag(metadata: unknown): PaymentTag | undefined {
+/** Our tag, when the metadata carries all of it (merchant ids are short, references at most 249). */
+export function readTag(metadata: unknown): OrderTag | undefined {
   if (!metadata || typeof metadata !== 'object') return undefined;
   const m = metadata as Record<string, unknown>;
   const referenceId = m[METADATA.referenceId];
   const merchant = m[METADATA.merchant];
-  return isShortText(referenceId, 249) && isShortText(merchant, 64) ? { referenceId, merchant } : undefined;
-}
-
-/** Reads every optional field as possibly null: real Conekta bodies carry nulls the spec omits. */
-export function toProviderOrder(order: ConektaOrder): ProviderOrder {
-  const paymentStatus = (order.payment_status as string | null | undefined) ?? null;
-  const checkout = order.checkout ?? undefined;
-  const tag = readTag(order.metadata);
-  return {
-    id: order.id,
-    status: toPaymentStatus(paymentStatus),
-    providerStatus: paymentStatus,
-    amountCents: order.amount,
-    currency: order.currency,
-    livemode: order.livemode,
-    ...(checkout?.id && { checkoutId: checkout.id }),
-    ...(checkout?.url && { checkoutUrl: checkout.url }),
-    updatedAt: order.updated_at ?? order.created_at,
-    ...(tag && { tag }),
-    ...chargeDetails(order),
-    body: order,
-  };
-}
-
-/** Card charge ("Cargo único"): the order carries the charge with the browser-made token. */
-export function cardChargeRequest(order: CardChargeOrder): ConektaOrderRequest {
-  return {
-    currency: order.currency,
-    customer_info: order.customer,
-    line_items: [{ name: order.tag.referenceId, unit_price: order.amountCents, quantity: 1 }],
-    metadata: tagMetadata(order.tag),
-    charges: [{ amount: order.amountCents, payment_method: { type: 'card', token_id: order.tokenId } }],
-  };
+  const attemptId = m[METADATA.attempt];
+  return isShortText(referenceId, 249) && isShortText(merchant, 128) && isShortText(attemptId, 64)
+    ? { referenceId, merchant, attemptId }
+    : undefined;
 }
 
 /** Charge payment_method objects as Conekta names them -> the method Pagos records. */
@@ -159,21 +165,26 @@ const PAYMENT_METHOD_OBJECTS: Record<string, string> = {
   bank_transfer_payment: 'bank_transfer',
 };
 
-type ChargeDetails = Pick<ProviderOrder, 'paidAt' | 'paymentMethod' | 'card' | 'amountRefundedCents'>;
+type Charge = NonNullable<NonNullable<ConektaOrder['charges']>['data']>[number];
 
-/** What Pagos keeps of an order's charges: when, how, and for cards only brand and last4. */
-export function chargeDetails(order: Partial<ConektaOrder>): ChargeDetails {
-  const charges = order.charges?.data ?? [];
-  const charge = Array.isArray(charges)
-    ? (charges.find((c) => c?.status === 'paid' || typeof c?.paid_at === 'number') ?? charges[0])
-    : undefined;
+const chargesOf = (order: Partial<ConektaOrder>): Charge[] => {
+  const data = order.charges?.data;
+  return Array.isArray(data) ? data.filter((c): c is Charge => !!c && typeof c === 'object') : [];
+};
+
+/** What Pagos keeps of an order's charges: when, how, and for cards only brand and last four. */
+export function chargeDetails(
+  order: Partial<ConektaOrder>,
+): Pick<OrderSnapshot, 'paidAt' | 'paymentMethod' | 'card' | 'amountRefundedCents'> {
+  const charges = chargesOf(order);
+  const charge = charges.find((c) => c.status === 'paid' || typeof c.paid_at === 'number') ?? charges[0];
   const method = (charge?.payment_method ?? {}) as { object?: unknown; brand?: unknown; last4?: unknown };
   const paymentMethod = typeof method.object === 'string' ? PAYMENT_METHOD_OBJECTS[method.object] : undefined;
   const card =
     paymentMethod === 'card'
       ? {
-          ...(typeof method.brand === 'string' && { brand: method.brand }),
-          ...(typeof method.last4 === 'string' && { last4: method.last4 }),
+          ...(isShortText(method.brand, 32) && { brand: method.brand }),
+          ...(typeof method.last4 === 'string' && /^\d{4}$/.test(method.last4) && { last4: method.last4 }),
         }
       : undefined;
   const paidAt = wholeNumber(charge?.paid_at);
@@ -186,7 +197,89 @@ export function chargeDetails(order: Partial<ConektaOrder>): ChargeDetails {
   };
 }
 
-export type ConektaEvent = components['schemas']['event_response'];
+/** The refunds the order lists (Conekta writes refund amounts as negative numbers); undefined when it lists none. */
+export function refundsOf(order: Partial<ConektaOrder>): ProviderRefund[] | undefined {
+  const lists = chargesOf(order).flatMap((c) =>
+    c.refunds && Array.isArray(c.refunds.data) ? [c.refunds.data] : [],
+  );
+  if (lists.length === 0) return undefined;
+  return lists.flat().flatMap((r) => {
+    const amount =
+      typeof r?.amount === 'number' && Number.isSafeInteger(r.amount) ? Math.abs(r.amount) : undefined;
+    return isShortText(r?.id, 64) && amount !== undefined
+      ? [{ id: r.id, amountCents: amount, createdAt: wholeNumber(r.created_at) ?? 0 }]
+      : [];
+  });
+}
+
+/** What a payment method may keep in the stored copy: how to pay and what card, never whose. */
+const PUBLIC_METHOD_FIELDS = new Set([
+  'object',
+  'type',
+  'brand',
+  'last4',
+  'country',
+  'issuer',
+  'account_type',
+  'reference',
+  'barcode_url',
+  'expires_at',
+  'service_name',
+  'store_name',
+  'bank',
+  'clabe',
+]);
+const PERSONAL_ORDER_FIELDS = ['customer_info', 'shipping_contact', 'fiscal_entity'];
+
+/**
+ * The order without personal data: no buyer name, email or phone, no shipping or fiscal data,
+ * and of a card only brand and last four (no holder name, expiry or authorization code).
+ */
+export function publicOrderBody(order: unknown): unknown {
+  if (!order || typeof order !== 'object') return order;
+  const copy = structuredClone(order) as Record<string, unknown>;
+  for (const field of PERSONAL_ORDER_FIELDS) delete copy[field];
+  const charges = (copy.charges as { data?: unknown } | null | undefined)?.data;
+  if (Array.isArray(charges)) {
+    for (const charge of charges as Record<string, unknown>[]) {
+      if (!charge || typeof charge !== 'object') continue;
+      const method = charge.payment_method as Record<string, unknown> | undefined;
+      if (method && typeof method === 'object') {
+        charge.payment_method = Object.fromEntries(
+          Object.entries(method).filter(([k]) => PUBLIC_METHOD_FIELDS.has(k)),
+        );
+      }
+      const refunds = (charge.refunds as { data?: unknown } | undefined)?.data;
+      if (Array.isArray(refunds))
+        for (const r of refunds)
+          if (r && typeof r === 'object') delete (r as Record<string, unknown>).auth_code;
+    }
+  }
+  return copy;
+}
+
+/** Reads every optional field as possibly null: real Conekta bodies carry nulls the spec omits. */
+export function toProviderOrder(order: ConektaOrder): ProviderOrder {
+  const paymentStatus = (order.payment_status as string | null | undefined) ?? null;
+  const tag = readTag(order.metadata);
+  const refunds = refundsOf(order);
+  return {
+    orderId: order.id,
+    status: toPaymentStatus(paymentStatus),
+    providerStatus: paymentStatus,
+    amountCents: order.amount,
+    currency: order.currency,
+    livemode: order.livemode === true,
+    ...(order.checkout?.url && { checkoutUrl: order.checkout.url }),
+    updatedAt: wholeNumber(order.updated_at) ?? wholeNumber(order.created_at) ?? 0,
+    createdAt: wholeNumber(order.created_at) ?? 0,
+    ...(tag && { tag }),
+    ...chargeDetails(order),
+    ...(refunds && { refunds }),
+    publicBody: publicOrderBody(order),
+    body: order,
+  };
+}
 
 /**
  * Every order event type we know, and the status it implies when the embedded order carries no
@@ -210,23 +303,36 @@ export const CONEKTA_ORDER_EVENTS = {
 } as const satisfies Record<`order.${string}`, PaymentStatus | undefined>;
 export type ConektaOrderEventType = keyof typeof CONEKTA_ORDER_EVENTS;
 
+/** Events that close an unpaid order: their type wins over an order that still reads unpaid. */
+const CLOSING_EVENTS: Partial<Record<ConektaOrderEventType, PaymentStatus>> = {
+  'order.expired': PaymentStatus.expired,
+  'order.canceled': PaymentStatus.canceled,
+  'order.voided': PaymentStatus.canceled,
+};
+const UNPAID: readonly (PaymentStatus | undefined)[] = [
+  PaymentStatus.created,
+  PaymentStatus.pendingPayment,
+  PaymentStatus.declined,
+];
+
 const isOrderEventType = (type: string): type is ConektaOrderEventType =>
   Object.hasOwn(CONEKTA_ORDER_EVENTS, type);
 
-export type ConektaEventReading =
-  | { kind: 'ping'; eventId: string }
-  | { kind: 'ignored'; eventId: string; type: string }
-  | {
-      kind: 'order';
-      eventId: string;
-      type: ConektaOrderEventType;
-      tag: PaymentTag | undefined;
-      snapshot: OrderSnapshot;
-    }
-  | { kind: 'malformed'; reason: string };
+/** The status an event says, from its type and the order it embeds. */
+export function eventStatus(
+  type: ConektaOrderEventType,
+  paymentStatus: string | null,
+): PaymentStatus | undefined {
+  const fromOrder =
+    paymentStatus === null || paymentStatus === ''
+      ? CONEKTA_ORDER_EVENTS[type]
+      : toPaymentStatus(paymentStatus);
+  const closing = CLOSING_EVENTS[type];
+  return closing && UNPAID.includes(fromOrder) ? closing : fromOrder;
+}
 
 /** Reads a verified, parsed Conekta event. Pure: no I/O. */
-export function readConektaEvent(event: unknown): ConektaEventReading {
+export function readConektaEvent(event: unknown): EventReading {
   if (!event || typeof event !== 'object' || Array.isArray(event)) {
     return { kind: 'malformed', reason: 'The event is not a JSON object.' };
   }
@@ -234,33 +340,39 @@ export function readConektaEvent(event: unknown): ConektaEventReading {
   const eventId = typeof e.id === 'string' ? e.id : '';
   const type = typeof e.type === 'string' ? e.type : '';
   if (type === 'webhook_ping') return { kind: 'ping', eventId };
-  if (!isOrderEventType(type)) return { kind: 'ignored', eventId, type };
+  if (!isOrderEventType(type))
+    return { kind: 'ignored', eventId: eventId.slice(0, 128), type: type.slice(0, 64) };
   const order = (e.data as { object?: Partial<ConektaOrder> } | undefined)?.object;
   if (!order || typeof order !== 'object' || !isShortText(order.id, 128)) {
     return { kind: 'malformed', reason: 'The event has no data.object.id.' };
   }
-  // The id names the event's receipt in DynamoDB: Conekta's are 24 characters.
+  // The id names the event in logs and history: Conekta's are 24 characters.
   if (!isShortText(eventId, 128)) return { kind: 'malformed', reason: 'The event has no usable id.' };
   const paymentStatus = typeof order.payment_status === 'string' ? order.payment_status : null;
-  if (paymentStatus !== null && paymentStatus !== '' && !isShortText(paymentStatus, 64))
+  if (paymentStatus !== null && paymentStatus !== '' && !isShortText(paymentStatus, 64)) {
     return { kind: 'malformed', reason: 'The event has an unusable data.object.payment_status.' };
-  const status = paymentStatus === null ? CONEKTA_ORDER_EVENTS[type] : toPaymentStatus(paymentStatus);
-  const details = chargeDetails(order);
-  const updatedAt = wholeNumber(order.updated_at ?? order.created_at) ?? 0;
+  }
+  const amountCents = wholeNumber(order.amount);
+  if (amountCents === undefined || !isShortText(order.currency, 8)) {
+    return { kind: 'malformed', reason: 'The event’s order has no usable amount or currency.' };
+  }
+  const checkoutUrl = order.checkout?.url;
   return {
     kind: 'order',
     eventId,
     type,
     tag: readTag(order.metadata),
-    snapshot: {
+    order: {
       orderId: order.id,
-      status,
+      status: eventStatus(type, paymentStatus),
       providerStatus: paymentStatus,
-      updatedAt,
+      updatedAt: wholeNumber(order.updated_at ?? order.created_at) ?? 0,
       livemode: order.livemode === true,
-      ...(details.paidAt !== undefined && { paidAt: details.paidAt }),
-      ...(details.paymentMethod && { paymentMethod: details.paymentMethod }),
-      ...(details.amountRefundedCents !== undefined && { amountRefundedCents: details.amountRefundedCents }),
+      amountCents,
+      currency: order.currency,
+      ...(isShortText(checkoutUrl, 2048) && { checkoutUrl }),
+      ...chargeDetails(order),
+      publicBody: publicOrderBody(order),
     },
   };
 }

@@ -1,0 +1,362 @@
+/**
+ * `create` and `charge`: one provider order per attempt, exactly once, and attempts under one
+ * payment per (merchant, reference_id) by the rules of lib/payments/decide.ts.
+ *
+ * The attempt is written (claimed) before the provider is called, so no order exists without its
+ * record; the answer is checked, then recorded. When the answer is lost the attempt says so, and
+ * the next request recovers it (lib/payments/recovery.ts) before anything new is made.
+ */
+import { randomUUID } from 'node:crypto';
+import { checkNewOrder } from './answers.js';
+import { decide } from './decide.js';
+import { ErrorCode, inProgress, PagosError } from './errors.js';
+import { idempotencyKey } from './fingerprints.js';
+import { cancelOrderOf } from './lifecycle.js';
+import type { Attempt, Merchant, PaymentKind, PaymentRecord } from './model.js';
+import type { Credentials, OrderTag, PaymentProvider, PaymentStore, ProviderOrder } from './ports.js';
+import { ProviderError, providerErrorToPagosError } from './provider-errors.js';
+import {
+  claimed,
+  type NewAttempt,
+  newPayment,
+  type PaymentDetails,
+  withDecline,
+  withNewAttempt,
+  withOutcomeUnknown,
+  withoutOrder,
+} from './record.js';
+import { type RecoveryConfig, recordOrders, recoverAttempt } from './recovery.js';
+import type { PaymentStatus } from './status.js';
+import { mutate, writeIfUnchanged } from './write.js';
+
+export type CreateConfig = RecoveryConfig & {
+  /** How long a concurrent duplicate waits for the first request before answering 409. */
+  waitForInFlightMs: number;
+  pollIntervalMs: number;
+  /** Attempts one payment may have: beyond it, the storefront needs a new reference_id. */
+  maxAttempts: number;
+};
+
+export type CreateDeps = {
+  provider: PaymentProvider;
+  store: PaymentStore;
+  config: CreateConfig;
+  now: () => number;
+  sleep: (ms: number) => Promise<void>;
+};
+
+export type OrderRequest = {
+  merchant: Merchant;
+  credentials: Credentials;
+  referenceId: string;
+  kind: PaymentKind;
+  requestHash: string;
+  amountCents: number;
+  currency: string;
+  details: PaymentDetails;
+  replace: boolean;
+  /** The buyer's email: narrows a recovery search where the provider supports it. */
+  email: string;
+  /** Unix seconds a link stops being payable. */
+  expiresAt?: number;
+  /** Epoch ms by which this request must have answered. */
+  deadline: number;
+  /** Makes the provider order for one attempt. */
+  makeOrder: (attempt: { tag: OrderTag; idempotencyKey: string }, deadline: number) => Promise<ProviderOrder>;
+};
+
+export type CreateResult = {
+  /** The order as the provider answered it, or as stored for a replay (without personal data). */
+  order: unknown;
+  orderId: string;
+  status: PaymentStatus;
+  attempt: number;
+  replayed: boolean;
+};
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+export async function createPaymentOrder(deps: CreateDeps, request: OrderRequest): Promise<CreateResult> {
+  const first = attemptSpec(deps, request);
+  const fresh = newPayment({
+    merchant: request.merchant,
+    referenceId: request.referenceId,
+    attempt: first,
+    details: request.details,
+    at: iso(deps.now()),
+  });
+  const inserted = await deps.store.insert(fresh);
+  if (inserted.ok) return callProvider(deps, request, fresh, first.id, { proven: false });
+
+  let record: PaymentRecord | undefined = inserted.current;
+  const waitUntil = deps.now() + deps.config.waitForInFlightMs;
+  for (let round = 0; round < 12; round += 1) {
+    // The first request was refused by the provider and left nothing: start over.
+    if (!record) return createPaymentOrder(deps, request);
+    const decision = decide(record, request, deps.now());
+    switch (decision.do) {
+      case 'replay':
+        return replay(record, decision.attempt);
+      case 'replay_declined':
+        throw declined(decision.attempt);
+      case 'conflict':
+        throw referenceConflict(request.referenceId);
+      case 'already_paid':
+        throw alreadyPaid(request.referenceId, decision.attempt);
+      case 'wait':
+        if (deps.now() >= waitUntil) {
+          throw inProgress(
+            `A request for reference_id ${request.referenceId} is still being processed. Send it again in a moment.`,
+          );
+        }
+        await deps.sleep(deps.config.pollIntervalMs);
+        record = await deps.store.get(record.merchant, record.referenceId);
+        break;
+      case 'recover':
+        record = await recoverAttempt(deps, {
+          credentials: request.credentials,
+          record,
+          attemptId: decision.attempt.id,
+          email: request.email,
+          deadline: request.deadline,
+        });
+        break;
+      case 'call_again': {
+        const claimToken = randomUUID();
+        const now = deps.now();
+        const next = claimed(
+          record,
+          decision.attempt.id,
+          { claimToken, leaseUntil: now + deps.config.leaseMs, callAt: now },
+          iso(now),
+        );
+        const written = await writeIfUnchanged(deps.store, record, next);
+        if (!written.ok) {
+          record = written.record;
+          break;
+        }
+        return callProvider(deps, request, written.record, decision.attempt.id, { proven: true });
+      }
+      case 'new_attempt': {
+        if (decision.cancelFirst) {
+          // At most one payable attempt: the old order is closed at the provider before a new one exists.
+          record = await closeAttempt(deps, request, record, decision.cancelFirst);
+          break;
+        }
+        if (Object.keys(record.attempts).length >= deps.config.maxAttempts) {
+          throw new PagosError({
+            status: 409,
+            code: ErrorCode.tooManyAttempts,
+            message: `reference_id ${request.referenceId} has had ${deps.config.maxAttempts} attempts; use a new reference_id.`,
+          });
+        }
+        const spec = attemptSpec(deps, request);
+        const written = await writeIfUnchanged(
+          deps.store,
+          record,
+          withNewAttempt(record, spec, request.details, iso(deps.now())),
+        );
+        if (!written.ok) {
+          record = written.record;
+          break;
+        }
+        return callProvider(deps, request, written.record, spec.id, { proven: false });
+      }
+    }
+  }
+  throw inProgress(`reference_id ${request.referenceId} is changing under this request. Send it again.`);
+}
+
+function attemptSpec(deps: CreateDeps, request: OrderRequest): NewAttempt {
+  const now = deps.now();
+  return {
+    id: `att_${randomUUID().replace(/-/g, '')}`,
+    kind: request.kind,
+    requestHash: request.requestHash,
+    amountCents: request.amountCents,
+    currency: request.currency,
+    claimToken: randomUUID(),
+    claimedAt: now,
+    leaseUntil: now + deps.config.leaseMs,
+    ...(request.expiresAt !== undefined && { expiresAt: request.expiresAt }),
+  };
+}
+
+/** Cancels the attempt's order (or learns it cannot be: paid, already closed) and records the answer. */
+async function closeAttempt(
+  deps: CreateDeps,
+  request: OrderRequest,
+  record: PaymentRecord,
+  attempt: Attempt,
+): Promise<PaymentRecord> {
+  const order = await cancelOrderOf(deps.provider, request.credentials, attempt.orderId!, request.deadline);
+  return recordOrders(deps.store, record, attempt.id, [order], { name: 'cancel', at: iso(deps.now()) });
+}
+
+/**
+ * Calls the provider for a claimed attempt and records the outcome. `proven`: a complete search
+ * showed this attempt made nothing before, so a used card token cannot be this attempt's charge.
+ */
+async function callProvider(
+  deps: CreateDeps,
+  request: OrderRequest,
+  record: PaymentRecord,
+  attemptId: string,
+  opts: { proven: boolean },
+): Promise<CreateResult> {
+  const attempt = record.attempts[attemptId]!;
+  const tag: OrderTag = { merchant: record.merchant, referenceId: record.referenceId, attemptId };
+  let order: ProviderOrder;
+  try {
+    order = checkNewOrder(
+      deps.provider.name,
+      await request.makeOrder(
+        { tag, idempotencyKey: idempotencyKey(tag, attempt.requestHash) },
+        request.deadline,
+      ),
+      { tag, amountCents: attempt.amountCents, currency: attempt.currency, link: attempt.kind === 'link' },
+    );
+  } catch (error) {
+    return failed(deps, request, record, attempt, tag, error, opts);
+  }
+  const stored = await recordOrders(deps.store, record, attemptId, [order], {
+    name: 'create',
+    at: iso(deps.now()),
+  });
+  const recorded = Object.values(stored.attempts).find((a) => a.orderId === order.orderId) ?? attempt;
+  return {
+    order: order.body,
+    orderId: order.orderId,
+    status: recorded.status ?? order.status ?? 'created',
+    attempt: recorded.n,
+    replayed: false,
+  };
+}
+
+async function failed(
+  deps: CreateDeps,
+  request: OrderRequest,
+  record: PaymentRecord,
+  attempt: Attempt,
+  tag: OrderTag,
+  error: unknown,
+  opts: { proven: boolean },
+): Promise<never> {
+  const at = () => iso(deps.now());
+  if (!(error instanceof ProviderError)) {
+    await mutate(deps.store, record, (r) => withOutcomeUnknown(r, attempt.id, at()));
+    throw error;
+  }
+  const refusal = providerErrorToPagosError(error);
+  if (error.failure === 'declined') {
+    const declineError = JSON.stringify({
+      message: refusal.message,
+      details: refusal.details,
+      provider: refusal.provider,
+    });
+    // The provider keeps a declined order: record it (from the 402 itself, or found by its tag).
+    const orders = error.info.order
+      ? [error.info.order]
+      : await deps.provider
+          .findAttemptOrders(request.credentials, {
+            tag,
+            createdFrom: Math.floor(attempt.claimedAt / 1000) - deps.config.searchSkewSeconds,
+            createdTo: Math.ceil(deps.now() / 1000) + deps.config.searchSkewSeconds,
+            email: request.email,
+            deadline: request.deadline,
+          })
+          .then((r) => r.orders)
+          .catch(() => []);
+    const fitting = orders.filter(
+      (o) => o.tag?.attemptId === attempt.id && o.amountCents === attempt.amountCents,
+    );
+    if (fitting.length > 0) {
+      await recordOrders(deps.store, record, attempt.id, fitting, { name: 'create', at: at(), declineError });
+    } else {
+      await mutate(deps.store, record, (r) => withDecline(r, attempt.id, declineError, at()));
+    }
+    throw refusal;
+  }
+  if (error.failure === 'token_used' && opts.proven) {
+    // This attempt provably made no order, so the token was spent elsewhere: a new one is needed.
+    await mutate(deps.store, record, (r) => withoutOrder(r, attempt.id, 'refused', at()));
+    throw new PagosError({
+      status: 422,
+      code: ErrorCode.providerValidation,
+      message: 'The card token was already used elsewhere. Tokenize the card again and send the new token.',
+      details: refusal.details,
+      ...(refusal.provider && { provider: { ...refusal.provider, retry_safe: false } }),
+      cause: error,
+    });
+  }
+  if (error.outcome === 'not_processed') {
+    // Refused before anything was made: a payment that has nothing else leaves nothing behind.
+    if (Object.keys(record.attempts).length === 1) await removeIfOnly(deps.store, record, attempt.id);
+    else await mutate(deps.store, record, (r) => withoutOrder(r, attempt.id, 'refused', at()));
+    throw refusal;
+  }
+  await mutate(deps.store, record, (r) => withOutcomeUnknown(r, attempt.id, at()));
+  throw refusal;
+}
+
+async function removeIfOnly(store: PaymentStore, record: PaymentRecord, attemptId: string): Promise<void> {
+  let current: PaymentRecord | undefined = record;
+  while (current) {
+    if (Object.keys(current.attempts).length !== 1 || current.attempts[attemptId]?.phase === 'recorded') {
+      // A webhook recorded the order meanwhile, or another attempt exists: keep what is there.
+      await mutate(store, current, (r) =>
+        r.attempts[attemptId]?.phase === 'recorded'
+          ? undefined
+          : withoutOrder(r, attemptId, 'refused', iso(Date.now())),
+      );
+      return;
+    }
+    const removed = await store.remove(current, current.version);
+    if (removed.ok) return;
+    current = removed.current;
+  }
+}
+
+function replay(record: PaymentRecord, attempt: Attempt): CreateResult {
+  const fallback = { id: attempt.orderId, object: 'order' };
+  return {
+    order:
+      attempt.id === record.currentAttempt && record.replayOrder ? JSON.parse(record.replayOrder) : fallback,
+    orderId: attempt.orderId ?? '',
+    status: attempt.status ?? 'created',
+    attempt: attempt.n,
+    replayed: true,
+  };
+}
+
+function declined(attempt: Attempt): PagosError {
+  const stored = attempt.declineError
+    ? (JSON.parse(attempt.declineError) as Pick<PagosError, 'message' | 'details' | 'provider'>)
+    : { message: 'The payment was declined.', details: [], provider: undefined };
+  return new PagosError({
+    status: 402,
+    code: ErrorCode.providerDeclined,
+    message: stored.message,
+    details: stored.details,
+    ...(stored.provider && { provider: stored.provider }),
+  });
+}
+
+function referenceConflict(referenceId: string): PagosError {
+  return new PagosError({
+    status: 409,
+    code: ErrorCode.referenceConflict,
+    message:
+      `reference_id ${referenceId} has a payable order made from a different request (amount, buyer, URLs or ` +
+      'another field differ). Resend the original request, or send "replace": true to cancel that order and make a new one.',
+  });
+}
+
+function alreadyPaid(referenceId: string, paid: Attempt): PagosError {
+  return new PagosError({
+    status: 409,
+    code: ErrorCode.alreadyPaid,
+    message: `reference_id ${referenceId} is already paid (order ${paid.orderId}); it is never paid twice through Pagos.`,
+    details: [{ order_id: paid.orderId ?? null, status: paid.status ?? null, attempt: paid.n }],
+  });
+}

@@ -1,0 +1,76 @@
+/** Builders of payment records, attempts and provider snapshots for tests. */
+import { randomUUID } from 'node:crypto';
+import type { Attempt, Merchant, PaymentRecord } from '../../lib/payments/model.js';
+import type { OrderSnapshot } from '../../lib/payments/ports.js';
+import { derive } from '../../lib/payments/record.js';
+import type { PaymentStatus } from '../../lib/payments/status.js';
+
+export const MERCHANT: Merchant = {
+  id: 'fake:acct_1:test',
+  provider: 'fake',
+  accountId: 'acct_1',
+  livemode: false,
+};
+
+export function anAttempt(overrides: Partial<Attempt> = {}): Attempt {
+  return {
+    id: `att_${randomUUID().replace(/-/g, '').slice(0, 12)}`,
+    n: 1,
+    kind: 'link',
+    requestHash: 'hash-1',
+    amountCents: 100_000,
+    currency: 'MXN',
+    claimedAt: 1_700_000_000_000,
+    lastCallAt: 1_700_000_000_000,
+    phase: 'recorded',
+    orderId: `ord_${randomUUID().slice(0, 8)}`,
+    checkoutUrl: 'https://pay.example.test/checkout/1',
+    status: 'created',
+    providerStatus: null,
+    providerUpdatedAt: 1_700_000_000,
+    ...overrides,
+  };
+}
+
+/** A record whose payment-level fields are derived from its attempts, as every write leaves them. */
+export function aPayment(
+  attempts: Attempt[] = [anAttempt()],
+  overrides: Partial<PaymentRecord> = {},
+): PaymentRecord {
+  const current = overrides.currentAttempt ?? attempts.at(-1)!.id;
+  return derive({
+    merchant: MERCHANT.id,
+    referenceId: `ref-${randomUUID().slice(0, 8)}`,
+    provider: MERCHANT.provider,
+    livemode: false,
+    status: 'creating',
+    currentAttempt: current,
+    attempts: Object.fromEntries(attempts.map((a) => [a.id, a])),
+    notificationUrl: 'https://shop.example.com/notify',
+    replayOrder: JSON.stringify({ id: attempts.at(-1)!.orderId }),
+    refunds: {},
+    history: [],
+    version: 1,
+    createdAt: '2026-12-01T00:00:00.000Z',
+    updatedAt: '2026-12-01T00:00:00.000Z',
+    ...overrides,
+  });
+}
+
+export function aSnapshot(
+  attempt: Attempt,
+  status: PaymentStatus,
+  overrides: Partial<OrderSnapshot> = {},
+): OrderSnapshot {
+  return {
+    orderId: attempt.orderId!,
+    status,
+    providerStatus: status === 'created' ? null : status,
+    updatedAt: (attempt.providerUpdatedAt ?? 1_700_000_000) + 10,
+    livemode: false,
+    amountCents: attempt.amountCents,
+    currency: attempt.currency,
+    publicBody: { id: attempt.orderId, payment_status: status },
+    ...overrides,
+  };
+}
