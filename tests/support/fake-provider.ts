@@ -19,10 +19,13 @@ export type FakeOperation = 'resolve' | 'create' | 'charge' | 'find' | 'get' | '
 export type FakeFault = {
   op: FakeOperation;
   failure: ProviderFailure;
-  /** `after`: the work is done, then the answer is lost (unknown outcome). */
-  after?: boolean;
+  /**
+   * `before` (default): refused, nothing done. `after`: done, then the answer lost. `lost`: nothing
+   * done, but the answer lost all the same (the caller cannot tell it from `after`).
+   */
+  when?: 'before' | 'after' | 'lost';
   /** Answer with another order's id / another amount instead of failing. */
-  misfit?: 'order_id' | 'amount' | 'no_link';
+  misfit?: 'order_id' | 'amount' | 'no_link' | 'no_tag';
 };
 
 type StoredOrder = ProviderOrder & {
@@ -74,7 +77,8 @@ export function createFakeProvider(name = 'fake'): FakeProvider {
     fake.calls[op] += 1;
     const i = fake.faults.findIndex((f) => f.op === op);
     const fault = i >= 0 ? fake.faults.splice(i, 1)[0] : undefined;
-    if (fault && !fault.after && !fault.misfit) throw error(fault.failure, 'not_processed');
+    if (fault && !fault.misfit && (fault.when ?? 'before') === 'before') throw error(fault.failure, 'not_processed');
+    if (fault?.when === 'lost') throw error(fault.failure, 'unknown');
     const value = work();
     if (fault?.misfit && misfit) return misfit(value, fault);
     if (fault) throw error(fault.failure, 'unknown');
@@ -151,6 +155,10 @@ export function createFakeProvider(name = 'fake'): FakeProvider {
   const misfitOrder = (value: ProviderOrder, fault: FakeFault): ProviderOrder => {
     if (fault.misfit === 'order_id') return { ...value, orderId: `${value.orderId}_other` };
     if (fault.misfit === 'amount') return { ...value, amountCents: value.amountCents + 100 };
+    if (fault.misfit === 'no_tag') {
+      const { tag: _t, ...untagged } = value;
+      return untagged as ProviderOrder;
+    }
     const { checkoutUrl: _c, ...rest } = value;
     return rest as ProviderOrder;
   };
@@ -189,7 +197,8 @@ export function createFakeProvider(name = 'fake'): FakeProvider {
         () => {
           if (usedTokens.has(order.tokenId)) throw error('token_used', 'unknown', { status: 402 });
           usedTokens.add(order.tokenId);
-          const card = PAYING_TOKENS[order.tokenId];
+          // `<token>_<suffix>` is a fresh copy of a test token.
+          const card = PAYING_TOKENS[order.tokenId.replace(/^(tok_test_[a-z]+_\d{4})_.*$/, '$1')];
           if (!card) {
             const declined = newOrder(credentials, order, 'declined');
             throw error('declined', 'not_processed', { status: 402, order: publicCopy(declined) });
