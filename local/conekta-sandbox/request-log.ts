@@ -24,8 +24,6 @@ export interface RequestLogEntry {
   at: number;
 }
 
-export const REQUEST_FILTERS = ['operation', 'method', 'path'] as const;
-
 export class RequestLog {
   private readonly entries: RequestLogEntry[] = [];
 
