@@ -1,6 +1,20 @@
 // The Conekta API operations. Bodies arrive already validated against the spec; handlers return
-// the 200 body or throw ConektaApiError.
+// the 200 body or throw ConektaApiError. Orders are here; webhooks and events in api-hooks.ts,
+// the company and its keys in api-company.ts.
+import type { IncomingHttpHeaders } from 'node:http';
 import type { components } from '../../lib/providers/conekta/openapi.js';
+import { getApiKeys, getCurrentCompany } from './api-company.js';
+import {
+  createWebhook,
+  createWebhookKey,
+  getEvent,
+  getEvents,
+  getWebhook,
+  getWebhookKeys,
+  getWebhooks,
+  resendEvent,
+  testWebhook,
+} from './api-hooks.js';
 import {
   cardDeclined,
   invalidParameter,
@@ -10,7 +24,7 @@ import {
   tokenUsed,
   unsupported,
 } from './errors.js';
-import { newId } from './ids.js';
+import { DeclineBody } from './faults.js';
 import type { OperationId } from './operations.js';
 import {
   buildOrder,
@@ -28,9 +42,9 @@ import {
   statusOf,
   withCharge,
 } from './orders.js';
+import { filterOrders, paginate } from './paging.js';
 import type { Sandbox } from './sandbox.js';
-import type { Account, WebhookKeyRecord, WebhookRecord } from './store.js';
-import { generateKeyPairRsa } from './webhooks.js';
+import type { Account } from './store.js';
 
 type Schemas = components['schemas'];
 
@@ -40,76 +54,10 @@ export interface ApiCall {
   params: Record<string, string>;
   query: Record<string, unknown>;
   body: unknown;
+  headers: IncomingHttpHeaders;
 }
 
 export type ApiHandler = (call: ApiCall) => unknown | Promise<unknown>;
-
-// Conekta's limit per environment (spec, POST /webhooks).
-export const MAX_WEBHOOKS = 10;
-
-interface Page<T> {
-  object: 'list';
-  has_more: boolean;
-  data: T[];
-  next_page_url?: string;
-  previous_page_url?: string;
-}
-
-/** Cursor pages over newest-first items: `next`/`previous` name the id at the page edge. */
-export function paginate<T extends { id?: string }>(
-  items: T[],
-  query: Record<string, unknown>,
-  baseUrl: string,
-): Page<T> {
-  const limit = typeof query.limit === 'number' ? query.limit : 20;
-  const indexOf = (id: unknown) => items.findIndex((item) => item.id === id);
-  let start = 0;
-  if (typeof query.next === 'string') start = indexOf(query.next) + 1 || items.length;
-  else if (typeof query.previous === 'string') start = Math.max(0, indexOf(query.previous) - limit);
-  const data = items.slice(start, start + limit);
-  const hasMore = start + limit < items.length;
-  const link = (cursor: 'next' | 'previous', id: string | undefined) => {
-    const params = new URLSearchParams();
-    for (const [key, value] of Object.entries(query)) {
-      if (key !== 'next' && key !== 'previous' && value !== undefined) params.set(key, String(value));
-    }
-    params.set('limit', String(limit));
-    params.set(cursor, id ?? '');
-    return `${baseUrl}?${params}`;
-  };
-  return {
-    object: 'list',
-    has_more: hasMore,
-    data,
-    ...(hasMore ? { next_page_url: link('next', data.at(-1)?.id) } : {}),
-    ...(start > 0 && data.length > 0 ? { previous_page_url: link('previous', data[0]?.id) } : {}),
-  };
-}
-
-const lower = (value: unknown) => String(value).toLowerCase();
-
-/** `search`: exact (case-insensitive) match on the order id, a metadata value or the buyer's email. */
-export function matchesSearch(order: Order, term: string): boolean {
-  const wanted = term.toLowerCase();
-  const info = order.customer_info as { email?: string } | undefined;
-  const values = [order.id, info?.email, ...Object.values(order.metadata ?? {})];
-  return values.some((value) => value !== undefined && lower(value) === wanted);
-}
-
-function filterOrders(orders: Order[], query: Record<string, unknown>): Order[] {
-  const n = (key: string) => (typeof query[key] === 'number' ? (query[key] as number) : undefined);
-  const createdAt = n('created_at');
-  return orders.filter(
-    (order) =>
-      (query.payment_status === undefined || order.payment_status === query.payment_status) &&
-      (typeof query.search !== 'string' || matchesSearch(order, query.search)) &&
-      (createdAt === undefined || order.created_at === createdAt) &&
-      order.created_at >= (n('created_at.gte') ?? -Infinity) &&
-      order.created_at <= (n('created_at.lte') ?? Infinity) &&
-      (order.updated_at ?? order.created_at) >= (n('updated_at.gte') ?? -Infinity) &&
-      (order.updated_at ?? order.created_at) <= (n('updated_at.lte') ?? Infinity),
-  );
-}
 
 function findOrder({ sandbox, account, params }: ApiCall): Order {
   const id = params.id ?? '';
@@ -121,7 +69,7 @@ function findOrder({ sandbox, account, params }: ApiCall): Order {
 type ChargeRequest = NonNullable<OrderRequest['charges']>[number];
 
 /** What the single charge of a new order will be; throws before anything is created. */
-function planCharge(charge: ChargeRequest, order: Order, account: Account) {
+function planCharge(charge: ChargeRequest, order: Order, account: Account, reuseStatus: number) {
   const method = charge.payment_method as {
     type: string;
     token_id?: string;
@@ -153,7 +101,7 @@ function planCharge(charge: ChargeRequest, order: Order, account: Account) {
   }
   const card = lookupTestToken(method.token_id);
   if (!card) throw nonexistentToken();
-  if (account.usedTokens.has(method.token_id)) throw tokenUsed();
+  if (account.usedTokens.has(method.token_id)) throw tokenUsed(reuseStatus);
   return { kind: 'card', card, tokenId: method.token_id } as const;
 }
 
@@ -165,13 +113,15 @@ const createOrder: ApiHandler = (call) => {
   if (request.pre_authorize) throw unsupported('pre_authorize', 'pre-authorized orders (capture)');
   if ((request.charges?.length ?? 0) > 1) throw unsupported('charges', 'more than one charge per order');
   const clock = sandbox.clock();
-  const created = buildOrder(request, sandbox.publicUrl, clock);
+  const created = buildOrder(request, sandbox.publicUrl, { ...clock, livemode: account.livemode });
   const charge = request.charges?.[0];
-  const plan = charge ? planCharge(charge, created, account) : undefined;
+  const plan = charge ? planCharge(charge, created, account, sandbox.faults.token_reuse_status) : undefined;
   sandbox.commit(account, undefined, created, OrderEvent.created);
-  if (!plan) return created;
+  if (!plan || !charge) return created;
+  const reference = charge.reference_id === undefined ? {} : { reference_id: charge.reference_id };
   if (plan.kind === 'cash') {
-    const pending = withCharge(created, cashCharge(created, clock), PaymentStatus.pendingPayment, clock);
+    const cash = { ...cashCharge(created, clock), ...reference };
+    const pending = withCharge(created, cash, PaymentStatus.pendingPayment, clock);
     sandbox.commit(account, created, pending, OrderEvent.pendingPayment);
     return pending;
   }
@@ -180,18 +130,26 @@ const createOrder: ApiHandler = (call) => {
   const paid = plan.card.outcome === 'paid';
   const charged = withCharge(
     created,
-    cardCharge(created, plan.card, clock),
+    { ...cardCharge(created, plan.card, clock), ...reference },
     paid ? PaymentStatus.paid : PaymentStatus.declined,
     clock,
   );
   sandbox.commit(account, created, charged, paid ? OrderEvent.paid : OrderEvent.declined);
-  // Conekta keeps a declined order (notes §1.6); find it through metadata and GET /orders
-  if (plan.card.outcome !== 'paid') throw cardDeclined(plan.card.outcome);
+  // Conekta keeps a declined order (notes §1.6); find it through metadata and GET /orders, or,
+  // as the legacy error docs describe, read it from the error's `data` (decline_body: with_order)
+  if (plan.card.outcome !== 'paid') {
+    const withOrder = sandbox.faults.decline_body === DeclineBody.withOrder;
+    throw cardDeclined(plan.card.outcome, withOrder ? charged : undefined);
+  }
   return charged;
 };
 
-const getOrders: ApiHandler = ({ sandbox, account, query }) =>
-  paginate(filterOrders(sandbox.store.ordersOf(account), query), query, `${sandbox.publicUrl}/orders`);
+const getOrders: ApiHandler = ({ sandbox, account, query }) => {
+  const all = sandbox.store.ordersOf(account);
+  const matching = filterOrders(all, query, sandbox.faults.search_mode);
+  const sequence = all.map((order) => order.id);
+  return paginate(matching, query, `${sandbox.publicUrl}/orders`, sequence);
+};
 
 const getOrderById: ApiHandler = (call) => findOrder(call);
 
@@ -242,63 +200,6 @@ const refund: ApiHandler = (call) => {
   return result.order;
 };
 
-const keyResponse = (key: WebhookKeyRecord): Schemas['webhook_key_response'] => ({
-  id: key.id,
-  object: 'webhook_key',
-  active: key.active,
-  livemode: false,
-  created_at: key.createdAt,
-  public_key: key.publicKeyPem,
-});
-
-const createWebhookKey: ApiHandler = async ({ sandbox, account, body }) => {
-  const { active = true } = body as Schemas['webhook_key_request'];
-  const pair = await generateKeyPairRsa();
-  const record: WebhookKeyRecord = { ...pair, id: newId.mongo(), createdAt: sandbox.clock().now, active };
-  account.webhookKeys.push(record);
-  return keyResponse(record);
-};
-
-const getWebhookKeys: ApiHandler = ({ sandbox, account, query }) =>
-  paginate([...account.webhookKeys].reverse().map(keyResponse), query, `${sandbox.publicUrl}/webhook_keys`);
-
-const webhookResponse = (hook: WebhookRecord): Schemas['webhook_response'] => ({
-  id: hook.id,
-  object: 'webhook',
-  url: hook.url,
-  status: 'listening',
-  active: true,
-  livemode: false,
-  subscribed_events: hook.subscribedEvents.length > 0 ? hook.subscribedEvents : Object.values(OrderEvent),
-});
-
-const createWebhook: ApiHandler = ({ sandbox, account, body }) => {
-  const { url, subscribed_events = [] } = body as Schemas['webhook_request'];
-  if (account.webhooks.length >= MAX_WEBHOOKS) {
-    throw invalidParameter(
-      'url',
-      'limit_exceeded',
-      `Cada ambiente admite ${MAX_WEBHOOKS} webhooks.`,
-      `Each environment supports ${MAX_WEBHOOKS} webhooks.`,
-    );
-  }
-  const hook: WebhookRecord = {
-    id: newId.mongo(),
-    url,
-    subscribedEvents: subscribed_events,
-    createdAt: sandbox.clock().now,
-  };
-  account.webhooks.push(hook);
-  return webhookResponse(hook);
-};
-
-const getWebhooks: ApiHandler = ({ sandbox, account, query }) => {
-  const hooks = [...account.webhooks]
-    .reverse()
-    .filter((hook) => query.url === undefined || hook.url === query.url);
-  return paginate(hooks.map(webhookResponse), query, `${sandbox.publicUrl}/webhooks`);
-};
-
 export const API_HANDLERS: Record<OperationId, ApiHandler> = {
   createOrder,
   getOrders,
@@ -309,4 +210,11 @@ export const API_HANDLERS: Record<OperationId, ApiHandler> = {
   getWebhookKeys,
   createWebhook,
   getWebhooks,
+  getWebhook,
+  testWebhook,
+  getEvents,
+  getEvent,
+  resendEvent,
+  getCurrentCompany,
+  getApiKeys,
 };

@@ -1,4 +1,4 @@
-// Request routing: the Conekta API (auth, Accept, contract checks, faults), the /_sandbox
+// Request routing: the Conekta API (auth, Accept, contract checks, knobs), the /_sandbox
 // controls and the hosted checkout pages.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -18,7 +18,7 @@ import {
   routeNotFound,
   versionConflict,
 } from './errors.js';
-import { RequestFault, takeRequestFault } from './faults.js';
+import { faultApplies, Idempotency, RequestFault, takeRequestFault } from './faults.js';
 import {
   acceptedVersion,
   BodyTooLargeError,
@@ -29,20 +29,23 @@ import {
   sendJson,
 } from './http.js';
 import { newId } from './ids.js';
-import { type OperationId, SANDBOX_OPERATIONS } from './operations.js';
+import { misfitAnswer } from './misfits.js';
+import { type OperationId, SERVED_OPERATIONS } from './operations.js';
+import type { RequestLogEntry } from './request-log.js';
 import type { Sandbox } from './sandbox.js';
+import { type Account, fingerprint, type StoredAnswer } from './store.js';
 
-interface ApiAnswer {
+interface ApiAnswer extends StoredAnswer {
   operationId?: OperationId;
-  status: number;
-  body: unknown;
 }
 
-function route(
-  method: string,
-  path: string,
-): { id: OperationId; params: Record<string, string> } | undefined {
-  for (const operation of SANDBOX_OPERATIONS) {
+interface Routed {
+  id: OperationId;
+  params: Record<string, string>;
+}
+
+function route(method: string, path: string): Routed | undefined {
+  for (const operation of SERVED_OPERATIONS) {
     if (operation.method !== method.toLowerCase()) continue;
     const params = matchPath(operation.path, path);
     if (params) return { id: operation.id, params };
@@ -65,30 +68,47 @@ function parseJsonObject(raw: Buffer): unknown {
   return parsed;
 }
 
-/** Auth, version, contract, then the operation; every failure becomes Conekta's error body. */
-async function processApi(
-  sandbox: Sandbox,
-  request: IncomingMessage,
-  url: URL,
-  lang: Lang,
-): Promise<ApiAnswer> {
-  const method = request.method ?? 'GET';
-  const found = route(method, url.pathname);
+function errorAnswer(sandbox: Sandbox, error: unknown, where: string, lang: Lang, id?: OperationId) {
+  if (!(error instanceof ConektaApiError)) {
+    sandbox.log(`INTERNAL ERROR (sandbox bug) on ${where}: ${(error as Error).stack ?? error}`);
+  }
+  const known = error instanceof ConektaApiError ? error : apiFailure();
+  return { operationId: id, status: known.status, body: errorBody(known, lang, newId.mongo()) };
+}
+
+async function requestBody(request: IncomingMessage): Promise<Buffer> {
   try {
-    const auth = parseApiKey(request.headers.authorization);
-    if ('problem' in auth) throw auth.problem === 'missing' ? missingKey() : invalidKey();
-    if (sandbox.options.revokedKeys.includes(auth.key)) throw invalidKey();
-    // a wrong version header is Conekta's 409 conflict_error ("version conflict", notes §3.2)
-    if (acceptedVersion(request.headers.accept) === undefined) throw versionConflict(request.headers.accept);
-    if (!found) throw routeNotFound(method, url.pathname);
+    return await readBody(request);
+  } catch (cause) {
+    if (cause instanceof BodyTooLargeError) throw malformedRequest(cause.message, cause);
+    throw cause;
+  }
+}
+
+/** The next misfit_next kind, applied to this answer if it can carry it (the work is done). */
+function withMisfit(sandbox: Sandbox, account: Account, answer: ApiAnswer, note: RequestLogEntry): ApiAnswer {
+  const [kind, ...rest] = sandbox.faults.misfit_next;
+  if (!kind || answer.status !== 200 || !faultApplies(sandbox.faults, answer.operationId)) return answer;
+  const ownId = (answer.body as { id?: unknown }).id;
+  const other = sandbox.store.ordersOf(account).find((order) => order.id !== ownId)?.id ?? newId.order();
+  const altered = misfitAnswer(answer.body, kind, other);
+  if (!altered) return answer;
+  sandbox.faults = { ...sandbox.faults, misfit_next: rest };
+  note.misfit = kind;
+  return { ...answer, body: altered };
+}
+
+/** Contract checks, then the operation; never throws (failures are Conekta's error bodies). */
+async function perform(
+  sandbox: Sandbox,
+  call: { request: IncomingMessage; url: URL; lang: Lang; found: Routed; account: Account },
+  note: RequestLogEntry,
+): Promise<ApiAnswer> {
+  const { request, url, lang, found, account } = call;
+  let answer: ApiAnswer;
+  try {
     const { contract } = sandbox;
-    let raw: Buffer;
-    try {
-      raw = await readBody(request);
-    } catch (cause) {
-      if (cause instanceof BodyTooLargeError) throw malformedRequest(cause.message, cause);
-      throw cause;
-    }
+    const raw = await requestBody(request);
     const body = contract.operation(found.id).requestSchema ? parseJsonObject(raw) : undefined;
     const query = contract.checkQuery(found.id, url.searchParams);
     const problems = [
@@ -96,21 +116,73 @@ async function processApi(
       ...(body === undefined ? [] : contract.checkRequestBody(found.id, body)),
     ];
     if (problems.length > 0) throw parameterValidation(problems);
-    const account = sandbox.store.account(auth.key, sandbox.clock().now);
-    const call = { sandbox, account, params: found.params, query: query.values, body };
-    return { operationId: found.id, status: 200, body: await API_HANDLERS[found.id](call) };
+    const args = {
+      sandbox,
+      account,
+      params: found.params,
+      query: query.values,
+      body,
+      headers: request.headers,
+    };
+    answer = { operationId: found.id, status: 200, body: await API_HANDLERS[found.id](args) };
   } catch (error) {
-    if (!(error instanceof ConektaApiError)) {
-      sandbox.log(
-        `INTERNAL ERROR (sandbox bug) on ${method} ${url.pathname}: ${(error as Error).stack ?? error}`,
-      );
+    answer = errorAnswer(sandbox, error, `${request.method} ${url.pathname}`, lang, found.id);
+  }
+  return withMisfit(sandbox, account, answer, note);
+}
+
+/** With idempotency `honoured`: the POST's Idempotency-Key, if it has one. */
+function idempotencyKey(sandbox: Sandbox, request: IncomingMessage): string | undefined {
+  if (sandbox.faults.idempotency !== Idempotency.honoured || request.method !== 'POST') return undefined;
+  const header = request.headers['idempotency-key'];
+  const value = (Array.isArray(header) ? header[0] : header)?.trim();
+  return value || undefined;
+}
+
+/** Auth, version, route, Idempotency-Key replay, then the operation. */
+async function processApi(
+  sandbox: Sandbox,
+  request: IncomingMessage,
+  url: URL,
+  lang: Lang,
+  found: Routed | undefined,
+  note: RequestLogEntry,
+): Promise<ApiAnswer> {
+  const method = request.method ?? 'GET';
+  try {
+    const auth = parseApiKey(request.headers.authorization);
+    if ('problem' in auth) throw auth.problem === 'missing' ? missingKey() : invalidKey();
+    if (sandbox.options.revokedKeys.includes(auth.key)) throw invalidKey();
+    const { now } = sandbox.clock();
+    const key = sandbox.store.resolveKey(auth.key, now);
+    if (!key.active) throw invalidKey();
+    note.livemode = key.livemode;
+    // a wrong version header is Conekta's 409 conflict_error ("version conflict", notes §3.2)
+    if (acceptedVersion(request.headers.accept) === undefined) throw versionConflict(request.headers.accept);
+    if (!found) throw routeNotFound(method, url.pathname);
+    const account = sandbox.store.accountOf(key, now);
+    const call = { request, url, lang, found, account };
+    const replayKey = idempotencyKey(sandbox, request);
+    if (!replayKey) return await perform(sandbox, call, note);
+    const seen = account.idempotency.get(replayKey);
+    if (seen) {
+      await readBody(request).catch(() => undefined); // drained, not looked at
+      note.idempotent_replay = true;
+      return { operationId: found.id, ...(await seen) };
     }
-    const known = error instanceof ConektaApiError ? error : apiFailure();
-    return { operationId: found?.id, status: known.status, body: errorBody(known, lang, newId.mongo()) };
+    const work = perform(sandbox, call, note);
+    account.idempotency.set(
+      replayKey,
+      work.then(({ status, body }) => ({ status, body })),
+    );
+    return await work;
+  } catch (error) {
+    return errorAnswer(sandbox, error, `${method} ${url.pathname}`, lang, found?.id);
   }
 }
 
-function sendApi(sandbox: Sandbox, response: ServerResponse, answer: ApiAnswer, lang: Lang): void {
+/** Sends the answer (500 instead when it breaks the spec) and returns the status sent. */
+function sendApi(sandbox: Sandbox, response: ServerResponse, answer: ApiAnswer, lang: Lang): number {
   let { status, body } = answer;
   if (sandbox.options.validateResponses) {
     const { contract } = sandbox;
@@ -126,15 +198,34 @@ function sendApi(sandbox: Sandbox, response: ServerResponse, answer: ApiAnswer, 
   sendJson(response, status, body, CONEKTA_CONTENT_TYPE, {
     'conekta-media-type': 'conekta-v2.3.0; format=application/json',
   });
+  return status;
+}
+
+function logEntry(request: IncomingMessage, url: URL, found: Routed | undefined): RequestLogEntry {
+  const auth = parseApiKey(request.headers.authorization);
+  return {
+    operation_id: found?.id ?? null,
+    method: (request.method ?? 'GET').toUpperCase(),
+    path: url.pathname,
+    query: Object.fromEntries(url.searchParams),
+    status: null,
+    key_fingerprint: 'key' in auth ? fingerprint(auth.key) : null,
+    livemode: null,
+    at: Date.now(),
+  };
 }
 
 async function handleApi(sandbox: Sandbox, request: IncomingMessage, response: ServerResponse, url: URL) {
   const lang = langFrom(request.headers['accept-language'] as string | undefined);
+  const found = route(request.method ?? 'GET', url.pathname);
+  const note = logEntry(request, url, found);
+  sandbox.requests.add(note); // filled in as the call goes
   const { signal } = sandbox;
   if (sandbox.faults.latency_ms > 0) await sleep(sandbox.faults.latency_ms, undefined, { signal });
-  const { fault, next } = takeRequestFault(sandbox.faults);
+  const { fault, next } = takeRequestFault(sandbox.faults, found?.id);
   sandbox.faults = next;
   const afterProcessing = sandbox.faults.fault_after_processing;
+  if (fault) Object.assign(note, { fault, after_processing: afterProcessing });
   if (fault === RequestFault.drop && !afterProcessing) return void request.socket.destroy();
   if (fault === RequestFault.hang && !afterProcessing) return; // stop() destroys the socket
 
@@ -142,11 +233,14 @@ async function handleApi(sandbox: Sandbox, request: IncomingMessage, response: S
     const injected = injectedFailure(sandbox.faults.fail_next_status);
     return { status: injected.status, body: errorBody(injected, lang, newId.mongo()) };
   };
-  if (fault === RequestFault.fail && !afterProcessing) return sendApi(sandbox, response, failed(), lang);
-  const answer = await processApi(sandbox, request, url, lang);
+  if (fault === RequestFault.fail && !afterProcessing) {
+    note.status = sendApi(sandbox, response, failed(), lang);
+    return;
+  }
+  const answer = await processApi(sandbox, request, url, lang, found, note);
   if (fault === RequestFault.drop) return void request.socket.destroy();
   if (fault === RequestFault.hang) return;
-  sendApi(sandbox, response, fault === RequestFault.fail ? failed() : answer, lang);
+  note.status = sendApi(sandbox, response, fault === RequestFault.fail ? failed() : answer, lang);
 }
 
 export function createRequestHandler(sandbox: Sandbox) {

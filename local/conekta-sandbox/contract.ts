@@ -1,7 +1,7 @@
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import Ajv2020Import from 'ajv/dist/2020.js';
 import addFormatsImport from 'ajv-formats';
-import { type OperationId, SANDBOX_OPERATIONS } from './operations.js';
+import { type OperationId, SERVED_OPERATIONS } from './operations.js';
 import { loadSpec, SpecLoadError } from './spec.js';
 import {
   isObject,
@@ -163,7 +163,7 @@ export function createContract(doc: OpenApiDoc): Contract {
   addFormats(queryAjv);
 
   const operations = new Map<OperationId, OperationInfo>(
-    SANDBOX_OPERATIONS.map(({ id, method, path }) => [id, readOperation(doc, id, method, path)]),
+    SERVED_OPERATIONS.map(({ id, method, path }) => [id, readOperation(doc, id, method, path)]),
   );
 
   const validators = new Map<string, ValidateFunction>();
@@ -360,6 +360,18 @@ export function createContract(doc: OpenApiDoc): Contract {
     },
     responseSchema,
     checkResponse(id, status, body) {
+      // The legacy error docs (notes §1.6) and Conekta's mock server put the object a failed
+      // request still modified (a declined order) in the error's `data`; the spec's `error` lacks
+      // it, so it is checked as an order instead of being refused as an unknown field.
+      if (status >= 400 && isObject(body as Json) && 'data' in (body as JsonObject)) {
+        const { data, ...error } = body as JsonObject;
+        const dataProblems = schemaProblems(`${SCHEMA_REF_PREFIX}order_response`, data, 'data');
+        return [
+          ...check(responseSchema(id, status), error),
+          ...dataProblems,
+          ...unknownFields([`${SCHEMA_REF_PREFIX}order_response`], data, 'data'),
+        ];
+      }
       return check(responseSchema(id, status), body);
     },
     checkSchema(name, value) {

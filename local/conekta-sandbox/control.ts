@@ -1,12 +1,14 @@
 // Sandbox-only endpoints: test controls under /_sandbox (no API key; plain JSON errors) and the
 // hosted checkout page under /checkout/{slug}.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { apiKeyResponse } from './api-company.js';
 import { renderCheckoutPage, renderNotFoundPage } from './checkout-page.js';
 import { SandboxControlError } from './errors.js';
 import { applyFaultsPatch, DEFAULT_FAULTS } from './faults.js';
 import { matchPath, readBody, redirect, sendHtml, sendJson } from './http.js';
-import { isTransition, type Order, type Transition } from './orders.js';
+import { isTransition, LateMethod, type Order, type Transition } from './orders.js';
 import type { Sandbox } from './sandbox.js';
+import { fingerprint } from './store.js';
 import { ReleaseOrder } from './webhook-delivery.js';
 
 async function jsonBody(request: IncomingMessage): Promise<unknown> {
@@ -51,6 +53,10 @@ function info(sandbox: Sandbox) {
       'POST /_sandbox/webhooks/release {order?: shuffled|reverse|fifo}',
       'GET|DELETE /_sandbox/webhook_deliveries (?event_id=&type=&url=)',
       'POST /_sandbox/orders/{id}/{pay_card|pay_cash_pending|confirm_cash|decline|expire}',
+      'POST /_sandbox/orders/{id}/pay_late {method?: cash|card}',
+      'POST /_sandbox/keys {key, same_company_as?, livemode?}',
+      'DELETE /_sandbox/keys/{key}',
+      'GET|DELETE /_sandbox/requests (?operation=&method=&path=)',
       'GET /_sandbox/webhook_public_key',
     ],
   };
@@ -97,6 +103,28 @@ async function control(sandbox: Sandbox, request: IncomingMessage, response: Ser
     dispatcher.clearLog();
     return sendJson(response, 200, { object: 'list', held: dispatcher.heldCount, data: [] });
   }
+  if (is('GET', '/_sandbox/requests')) {
+    return sendJson(response, 200, { object: 'list', data: sandbox.requests.list(url.searchParams) });
+  }
+  if (is('DELETE', '/_sandbox/requests')) {
+    sandbox.requests.clear();
+    return sendJson(response, 200, { object: 'list', data: [] });
+  }
+  if (is('POST', '/_sandbox/keys')) return sendJson(response, 200, addKey(sandbox, await jsonBody(request)));
+  const revoked = is('DELETE', '/_sandbox/keys/{key}');
+  if (revoked) {
+    await readBody(request);
+    const record = sandbox.store.revokeKey(revoked.key ?? '', sandbox.clock().now);
+    return sendJson(response, 200, keyAnswer(sandbox, record));
+  }
+  const late = is('POST', '/_sandbox/orders/{id}/pay_late');
+  if (late) {
+    const { method = LateMethod.cash } = (await jsonBody(request)) as { method?: unknown };
+    if (!(Object.values(LateMethod) as unknown[]).includes(method)) {
+      throw new SandboxControlError(400, `method must be one of ${Object.values(LateMethod).join(', ')}`);
+    }
+    return sendOrder(sandbox, response, sandbox.payLate(late.id ?? '', method as LateMethod));
+  }
   const transition = is('POST', '/_sandbox/orders/{id}/{transition}');
   if (transition) {
     const name = transition.transition ?? '';
@@ -105,6 +133,44 @@ async function control(sandbox: Sandbox, request: IncomingMessage, response: Ser
     return sendOrder(sandbox, response, sandbox.transition(transition.id ?? '', name));
   }
   throw new SandboxControlError(404, `No sandbox control ${method} ${path}`);
+}
+
+const KEY_PATTERN = /^key_[A-Za-z0-9_]+$/;
+
+/** A key as the controls answer it: the API's api_key fields plus its company, never the key. */
+function keyAnswer(sandbox: Sandbox, record: Parameters<typeof apiKeyResponse>[0]) {
+  return {
+    ...apiKeyResponse(record),
+    company_id: record.companyId,
+    key_fingerprint: fingerprint(record.key),
+    company_name: sandbox.store.companyOf(record).name,
+  };
+}
+
+function addKey(sandbox: Sandbox, body: unknown) {
+  const { key, same_company_as, livemode, ...extra } = (body ?? {}) as Record<string, unknown>;
+  const unknown = Object.keys(extra);
+  if (unknown.length > 0) throw new SandboxControlError(400, `Unknown field ${unknown.join(', ')}`);
+  if (typeof key !== 'string' || !KEY_PATTERN.test(key)) {
+    throw new SandboxControlError(
+      400,
+      'key must be a well-formed private key (key_ then letters, digits, _)',
+    );
+  }
+  if (
+    same_company_as !== undefined &&
+    (typeof same_company_as !== 'string' || !KEY_PATTERN.test(same_company_as))
+  ) {
+    throw new SandboxControlError(400, 'same_company_as must be a well-formed key');
+  }
+  if (livemode !== undefined && typeof livemode !== 'boolean') {
+    throw new SandboxControlError(400, 'livemode must be a boolean');
+  }
+  const record = sandbox.store.addKey(
+    { key, ...(same_company_as === undefined ? {} : { sameCompanyAs: same_company_as }), livemode },
+    sandbox.clock().now,
+  );
+  return keyAnswer(sandbox, record);
 }
 
 export async function handleControl(

@@ -32,6 +32,8 @@ export interface ConektaErrorBody {
   type: ErrorType;
   log_id: string;
   details: ErrorDetail[];
+  /** The object the request modified anyway (legacy error docs; decline_body: with_order). */
+  data?: unknown;
 }
 
 /** A detail in both languages; `message` is picked per request, `debug_message` is English. */
@@ -45,13 +47,15 @@ export interface DetailText {
 
 export class ConektaApiError extends Error {
   override name = 'ConektaApiError';
+  readonly data: unknown;
   constructor(
     readonly status: number,
     readonly type: ErrorType,
     readonly details: DetailText[],
-    options?: ErrorOptions,
+    options?: ErrorOptions & { data?: unknown },
   ) {
     super(details.map((d) => d.debug).join('; ') || type, options);
+    this.data = options?.data;
   }
 }
 
@@ -79,11 +83,16 @@ export function errorBody(error: ConektaApiError, lang: Lang, logId: string): Co
       message: lang === Lang.en ? en : es,
       debug_message: debug,
     })),
+    ...(error.data === undefined ? {} : { data: error.data }),
   };
 }
 
-const single = (status: number, type: ErrorType, detail: DetailText, options?: ErrorOptions) =>
-  new ConektaApiError(status, type, [detail], options);
+const single = (
+  status: number,
+  type: ErrorType,
+  detail: DetailText,
+  options?: ErrorOptions & { data?: unknown },
+) => new ConektaApiError(status, type, [detail], options);
 
 export const missingKey = () =>
   single(401, ErrorType.authentication, {
@@ -107,7 +116,7 @@ export const versionConflict = (accept: string | undefined) =>
     code: 'conekta.errors.conflict.api_version',
     es: 'La versión de la API indicada en los encabezados es incorrecta.',
     en: 'The API version given in the headers is incorrect.',
-    debug: `Expected "Accept: application/vnd.conekta-v2.<n>.0+json", got ${accept === undefined ? 'no Accept header' : `"${accept}"`}.`,
+    debug: `Expected "Accept: application/vnd.conekta-v2.<n>.0+json" (n 0 to 3), got ${accept === undefined ? 'no Accept header' : `"${accept}"`}.`,
   });
 
 export const malformedRequest = (debug: string, cause?: unknown) =>
@@ -226,13 +235,22 @@ export const unsupported = (param: string, what: string) =>
     debug: `The Conekta sandbox does not support this: ${what}`,
   });
 
-export const tokenUsed = () =>
-  single(402, ErrorType.processing, {
-    code: 'conekta.errors.processing.tokenization.used',
-    es: 'La tarjeta no pudo ser procesada.',
-    en: 'The card could not be processed.',
-    debug: 'The token has already been used.',
-  });
+/** A reused token: 402 as the spec's 402 example, or 422 (token_reuse_status) as a validation error. */
+export const tokenUsed = (status = 402) =>
+  status === 422
+    ? single(422, ErrorType.parameterValidation, {
+        code: 'conekta.errors.parameter_validation.payment_method.token_id.used',
+        param: 'payment_method.token_id',
+        es: 'El token ya fue utilizado.',
+        en: 'The token has already been used.',
+        debug: 'The token has already been used.',
+      })
+    : single(402, ErrorType.processing, {
+        code: 'conekta.errors.processing.tokenization.used',
+        es: 'La tarjeta no pudo ser procesada.',
+        en: 'The card could not be processed.',
+        debug: 'The token has already been used.',
+      });
 
 export const CardDecline = {
   insufficient_funds: {
@@ -248,9 +266,10 @@ export const CardDecline = {
 } as const;
 export type CardDeclineReason = keyof typeof CardDecline;
 
-export const cardDeclined = (reason: CardDeclineReason) => {
+/** `declinedOrder`: the order the decline still created, carried as `data` (decline_body: with_order). */
+export const cardDeclined = (reason: CardDeclineReason, declinedOrder?: unknown) => {
   const { code, es, en } = CardDecline[reason];
-  return single(402, ErrorType.processing, { code, es, en, debug: en });
+  return single(402, ErrorType.processing, { code, es, en, debug: en }, { data: declinedOrder });
 };
 
 export const preconditionRequired = (code: string, en: string, es: string) =>

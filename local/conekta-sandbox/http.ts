@@ -42,11 +42,15 @@ export function parseApiKey(
 
 const ACCEPT_PATTERN = /^application\/vnd\.conekta-v2\.(\d+)\.0\+json$/i;
 
+/** The 2.x versions Conekta has published (notes §2.2); all are answered with 2.3.0 behaviour. */
+export const SERVED_MINOR_VERSIONS = [0, 1, 2, 3] as const;
+
 /** The API minor version from `Accept: application/vnd.conekta-v2.<n>.0+json`, if any entry matches. */
 export function acceptedVersion(header: string | undefined): number | undefined {
   for (const entry of (header ?? '').split(',')) {
     const match = ACCEPT_PATTERN.exec(entry.split(';')[0]?.trim() ?? '');
-    if (match) return Number(match[1]);
+    const minor = Number(match?.[1]);
+    if (match && (SERVED_MINOR_VERSIONS as readonly number[]).includes(minor)) return minor;
   }
   return undefined;
 }

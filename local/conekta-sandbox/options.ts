@@ -1,5 +1,6 @@
 // Start options, with CONEKTA_SANDBOX_* environment fallbacks (option > env > default).
 import { applyFaultsPatch, DEFAULT_FAULTS, type Faults, faultsFromEnv } from './faults.js';
+import { nowSeconds } from './ids.js';
 import { CONEKTA_LIKE_RETRY_SCHEDULE_MS } from './webhook-delivery.js';
 
 export interface SandboxOptions {
@@ -28,6 +29,8 @@ export interface SandboxOptions {
   faults?: Partial<Faults>;
   /** Environment to read CONEKTA_SANDBOX_* from; default process.env (tests pass {}). */
   env?: Record<string, string | undefined>;
+  /** The sandbox's clock in Unix seconds (created_at, updated_at, expiries); tests may set it. */
+  now?: () => number;
 }
 
 export interface ResolvedOptions {
@@ -43,6 +46,7 @@ export interface ResolvedOptions {
   log: (message: string) => void;
   hostAliases: Record<string, string>;
   faults: Faults;
+  now: () => number;
 }
 
 export class SandboxOptionsError extends Error {
@@ -116,5 +120,6 @@ export function resolveOptions(options: SandboxOptions = {}): ResolvedOptions {
     log: options.log ?? defaultLog,
     hostAliases: options.hostAliases ?? aliases(env[ENV.hostAliases]) ?? {},
     faults: applyFaultsPatch({ ...DEFAULT_FAULTS, ...faultsFromEnv(env) }, options.faults ?? {}),
+    now: options.now ?? nowSeconds,
   };
 }

@@ -2,12 +2,29 @@
 import type { Contract } from './contract.js';
 import { SandboxControlError } from './errors.js';
 import type { Faults } from './faults.js';
-import { nowSeconds } from './ids.js';
+import { newId } from './ids.js';
 import type { ResolvedOptions } from './options.js';
-import { applyTransition, type Clock, type Order, type OrderEvent, type Transition } from './orders.js';
-import { type Account, type KeyPair, type SandboxStore, signingKey } from './store.js';
-import type { WebhookDispatcher } from './webhook-delivery.js';
-import { buildEvent, signBody } from './webhooks.js';
+import {
+  applyTransition,
+  type Clock,
+  type LateMethod,
+  type Order,
+  type OrderEvent,
+  payLate,
+  type Transition,
+  type TransitionResult,
+} from './orders.js';
+import { RequestLog } from './request-log.js';
+import {
+  type Account,
+  type DeliverySummary,
+  type KeyPair,
+  type SandboxStore,
+  type StoredEvent,
+  signingKey,
+} from './store.js';
+import type { DeliveryLogEntry, WebhookDispatcher } from './webhook-delivery.js';
+import { buildEvent, signConektaDigest, type WebhookEvent } from './webhooks.js';
 
 export interface StartupTimings {
   specSource: 'yaml' | 'cache';
@@ -23,6 +40,7 @@ export class Sandbox {
   url = '';
   publicUrl = '';
   timings?: StartupTimings;
+  readonly requests = new RequestLog();
 
   constructor(
     readonly options: ResolvedOptions,
@@ -36,7 +54,7 @@ export class Sandbox {
   }
 
   clock(): Clock {
-    return { now: nowSeconds() };
+    return { now: this.options.now() };
   }
 
   log(message: string): void {
@@ -55,43 +73,120 @@ export class Sandbox {
   commit(account: Account, before: Order | undefined, after: Order, type: OrderEvent): void {
     if (before) this.store.saveOrder(after);
     else this.store.addOrder(account, after);
-    this.emit(account, type, after, before);
+    const event = buildEvent(type, after, before, this.clock().now);
+    const urls = account.webhooks
+      .filter((hook) => hook.subscribedEvents.length === 0 || hook.subscribedEvents.includes(type))
+      .map((hook) => hook.url);
+    this.publish(account, event, [...urls, ...this.options.defaultWebhookUrls]);
   }
 
-  private emit(account: Account, type: OrderEvent, order: Order, before: Order | undefined): void {
-    const event = buildEvent(type, order, before, this.clock().now);
+  /**
+   * Stores an event (GET /events shows it) and delivers it, signed in the configured form, to
+   * `urls`. Deliveries always reference a stored event.
+   */
+  publish(account: Account, event: WebhookEvent, urls: string[]): StoredEvent {
     if (this.options.validateResponses) {
       const problems = [
         ...this.contract.checkSchema('event_response', event),
-        ...this.contract.checkSchema('order_response', order),
+        ...('object' in event.data ? this.contract.checkSchema('order_response', event.data.object) : []),
       ];
-      if (problems.length > 0) this.contractViolation(`webhook event ${type}`, problems, event);
+      if (problems.length > 0) this.contractViolation(`webhook event ${event.type}`, problems, event);
     }
     const body = Buffer.from(JSON.stringify(event));
     const key = signingKey(account);
-    const urls = [
-      ...account.webhooks
-        .filter((hook) => hook.subscribedEvents.length === 0 || hook.subscribedEvents.includes(type))
-        .map((hook) => hook.url),
-      ...this.options.defaultWebhookUrls,
-    ];
+    const digest = key
+      ? signConektaDigest(body, key.privateKey, {
+          form: this.faults.webhook_signature_form,
+          encoding: this.faults.webhook_signature_encoding,
+        })
+      : undefined;
+    const stored: StoredEvent = { accountId: account.id, event, body, digest, deliveries: new Map() };
+    this.store.addEvent(account, stored);
+    this.deliver(stored, urls);
+    return stored;
+  }
+
+  /** (Re)sends a stored event's exact bytes and digest to `urls`. */
+  deliver(stored: StoredEvent, urls: string[]): void {
+    for (const url of urls) {
+      const summary = stored.deliveries.get(url) ?? newSummary(url);
+      summary.pending = true;
+      stored.deliveries.set(url, summary);
+    }
     const outgoing = {
-      eventId: event.id,
-      type,
-      body,
+      eventId: stored.event.id,
+      type: stored.event.type,
+      body: stored.body,
       urls,
-      ...(key ? { digest: signBody(body, key.privateKey) } : {}),
+      ...(stored.digest ? { digest: stored.digest } : {}),
     };
     // after the API answer that caused it, as Conekta sends events asynchronously
     setImmediate(() => this.dispatcher.dispatch(outgoing));
   }
 
+  /** The dispatcher's attempt log feeds each event's `webhook_logs`. */
+  recordDelivery(entry: DeliveryLogEntry): void {
+    const summary = this.store.eventAnywhere(entry.event_id)?.deliveries.get(entry.url);
+    if (!summary) return;
+    if (entry.outcome === 'suppressed') {
+      summary.pending = false;
+      return;
+    }
+    summary.lastAttemptedAt = Math.floor(entry.at / 1000);
+    if (entry.status !== null) summary.lastStatus = entry.status;
+    if (entry.outcome === 'delivered') summary.delivered = true;
+    else summary.failedAttempts += 1;
+    summary.pending = entry.will_retry;
+  }
+
   /** Buyer actions (checkout page and /_sandbox/orders/{id}/{transition}); no API key involved. */
   transition(orderId: string, transition: Transition): Order {
+    return this.buyerChange(orderId, (order, clock) => applyTransition(order, transition, clock));
+  }
+
+  /** A payment after expiry or cancellation (cash paid at the store hours later). */
+  payLate(orderId: string, method: LateMethod): Order {
+    return this.buyerChange(orderId, (order, clock) => payLate(order, method, clock));
+  }
+
+  private buyerChange(orderId: string, change: (order: Order, clock: Clock) => TransitionResult): Order {
     const found = this.store.orderAnywhere(orderId);
     if (!found) throw new SandboxControlError(404, `No order ${orderId}`);
-    const { order, event } = applyTransition(found.order, transition, this.clock());
+    const { order, event } = change(found.order, this.clock());
     this.commit(found.account, found.order, order, event);
     return order;
   }
 }
+
+const newSummary = (url: string): DeliverySummary => ({
+  id: `webhl_${newId.mongo()}`,
+  url,
+  failedAttempts: 0,
+  delivered: false,
+  pending: true,
+});
+
+/** An event as GET /events answers it: its delivery state now, per URL. */
+export function eventResponse(stored: StoredEvent): WebhookEvent {
+  const logs = [...stored.deliveries.values()];
+  const status = logs.some((log) => log.delivered)
+    ? 'successful'
+    : logs.length > 0 && logs.every((log) => !log.pending)
+      ? 'failed'
+      : 'pending';
+  return {
+    ...stored.event,
+    webhook_status: status,
+    webhook_logs: logs.map(webhookLog),
+  };
+}
+
+export const webhookLog = (log: DeliverySummary) => ({
+  id: log.id,
+  object: 'webhook_log',
+  url: log.url,
+  failed_attempts: log.failedAttempts,
+  ...(log.lastAttemptedAt === undefined ? {} : { last_attempted_at: log.lastAttemptedAt }),
+  ...(log.lastStatus === undefined ? {} : { last_http_response_status: log.lastStatus }),
+  response_data: {},
+});

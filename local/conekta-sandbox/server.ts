@@ -56,6 +56,7 @@ export async function startConektaSandbox(options: SandboxOptions = {}): Promise
     faults: () => sandbox?.faults ?? resolved.faults,
     hostAliases: resolved.hostAliases,
     log: resolved.log,
+    onRecord: (entry) => sandbox?.recordDelivery(entry),
   });
   sandbox = new Sandbox(
     resolved,

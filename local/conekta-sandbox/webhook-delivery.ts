@@ -63,6 +63,8 @@ export interface DispatcherOptions {
   /** hostname -> IP used for delivery (like /etc/hosts), e.g. {'hooks.pagos.test': '127.0.0.1'}. */
   hostAliases: Record<string, string>;
   log: (message: string) => void;
+  /** Told of every logged attempt, so events can show their `webhook_logs`. */
+  onRecord?: (entry: DeliveryLogEntry) => void;
 }
 
 function shuffle<T>(items: T[]): T[] {
@@ -169,7 +171,7 @@ export class WebhookDispatcher {
     job: Job,
     result: Pick<DeliveryLogEntry, 'status' | 'outcome' | 'will_retry' | 'error'>,
   ): void {
-    this.entries.push({
+    const entry: DeliveryLogEntry = {
       event_id: job.event.eventId,
       type: job.event.type,
       url: job.url,
@@ -177,7 +179,9 @@ export class WebhookDispatcher {
       copy: job.copy,
       ...result,
       at: Date.now(),
-    });
+    };
+    this.entries.push(entry);
+    this.options.onRecord?.(entry);
   }
 
   private readonly lookup: LookupFunction = (hostname, options, callback) => {

@@ -1,7 +1,10 @@
 // Pure parts of the sandbox: order transitions, tokens, search and paging, events, faults,
 // options, HTTP parsing and the checkout page formatting.
 import { generateKeyPairSync, verify } from 'node:crypto';
-import { matchesSearch, paginate } from '../../local/conekta-sandbox/api.js';
+import {
+  parseWebhookPublicKeys,
+  verifyConektaDigest,
+} from '../../lib/providers/conekta/webhook-signature.js';
 import { availableActions, escapeHtml, formatPesos } from '../../local/conekta-sandbox/checkout-page.js';
 import { getContract } from '../../local/conekta-sandbox/contract.js';
 import { SandboxControlError } from '../../local/conekta-sandbox/errors.js';
@@ -9,9 +12,11 @@ import {
   applyFaultsPatch,
   DEFAULT_FAULTS,
   faultsFromEnv,
+  matchedOperation,
   takeRequestFault,
 } from '../../local/conekta-sandbox/faults.js';
 import { acceptedVersion, matchPath, parseApiKey } from '../../local/conekta-sandbox/http.js';
+import { misfitAnswer } from '../../local/conekta-sandbox/misfits.js';
 import { resolveOptions } from '../../local/conekta-sandbox/options.js';
 import {
   applyTransition,
@@ -21,15 +26,18 @@ import {
   type Order,
   type OrderRequest,
   orderAmount,
+  payLate,
   refundOrder,
   type Transition,
 } from '../../local/conekta-sandbox/orders.js';
+import { matchesSearch, paginate } from '../../local/conekta-sandbox/paging.js';
 import { orderForRelease } from '../../local/conekta-sandbox/webhook-delivery.js';
 import {
   buildEvent,
   keyPairFromPem,
   previousAttributes,
   signBody,
+  signConektaDigest,
 } from '../../local/conekta-sandbox/webhooks.js';
 
 const { contract } = getContract();
@@ -47,7 +55,7 @@ const request: OrderRequest = {
   metadata: { internal_order_id: 'A-9', attempt: 2 },
   checkout: { type: 'HostedPayment', name: 'Pedido', success_url: 'https://shop.example.com/ok' },
 };
-const newOrder = () => buildOrder(request, 'http://sandbox.test', { now: NOW });
+const newOrder = () => buildOrder(request, 'http://sandbox.test', { now: NOW, livemode: false });
 const expectValidOrder = (order: Order) => expect(contract.checkSchema('order_response', order)).toEqual([]);
 
 describe('orders', () => {
@@ -75,16 +83,16 @@ describe('orders', () => {
         checkout: { type: 'HostedPayment', exclude_card_networks: ['visa_master_card', 'amex'] },
       },
       'http://sandbox.test',
-      { now: NOW },
+      { now: NOW, livemode: false },
     );
     expect(order.checkout?.exclude_card_networks).toEqual(['visa', 'mastercard', 'amex']);
     expectValidOrder(order);
   });
 
   test('checkout without type, or with both allowed and excluded methods, is a 422', () => {
-    expect(() => buildOrder({ ...request, checkout: { name: 'x' } }, 'http://s', { now: NOW })).toThrow(
-      /checkout.type/,
-    );
+    expect(() =>
+      buildOrder({ ...request, checkout: { name: 'x' } }, 'http://s', { now: NOW, livemode: false }),
+    ).toThrow(/checkout.type/);
     expect(() =>
       buildOrder(
         {
@@ -96,7 +104,7 @@ describe('orders', () => {
           },
         },
         'http://s',
-        { now: NOW },
+        { now: NOW, livemode: false },
       ),
     ).toThrow(/mutually exclusive/);
   });
@@ -201,6 +209,20 @@ describe('search and paging', () => {
     expect(matchesSearch(order, 'A-')).toBe(false);
   });
 
+  test('search modes: documented ignores metadata, ignored matches anything', () => {
+    const order = newOrder();
+    const withSku = {
+      ...order,
+      line_items: { ...order.line_items, data: [{ ...order.line_items?.data?.[0], sku: 'SKU-1' }] },
+    } as Order;
+    expect(matchesSearch(order, 'a-9', 'documented')).toBe(false);
+    expect(matchesSearch(order, 'ana@example.com', 'documented')).toBe(true);
+    expect(matchesSearch(order, order.id, 'documented')).toBe(true);
+    expect(matchesSearch(withSku, 'sku-1', 'documented')).toBe(true);
+    expect(matchesSearch(withSku, 'sku-1', 'metadata')).toBe(false);
+    expect(matchesSearch(order, 'anything at all', 'ignored')).toBe(true);
+  });
+
   test('paginate: limit, next and previous cursors', () => {
     const items = ['e', 'd', 'c', 'b', 'a'].map((id) => ({ id }));
     const first = paginate(items, { limit: 2 }, 'http://s/orders');
@@ -221,6 +243,18 @@ describe('search and paging', () => {
       has_more: false,
       data: [{ id: 'a' }],
     });
+    expect(paginate(items, { limit: 2, next: 'zz' }, 'http://s/orders').data).toEqual([]);
+  });
+
+  test('paginate: a cursor outside the filtered items is placed by the full sequence', () => {
+    const sequence = ['e', 'd', 'c', 'b', 'a'];
+    const filtered = [{ id: 'e' }, { id: 'b' }, { id: 'a' }];
+    expect(paginate(filtered, { limit: 5, next: 'd' }, 'u', sequence).data).toEqual([
+      { id: 'b' },
+      { id: 'a' },
+    ]);
+    expect(paginate(filtered, { limit: 5, previous: 'c' }, 'u', sequence).data).toEqual([{ id: 'e' }]);
+    expect(paginate(filtered, { limit: 1, previous: 'a' }, 'u', sequence).data).toEqual([{ id: 'b' }]);
   });
 });
 
@@ -253,6 +287,21 @@ describe('webhook events and signatures', () => {
     expect(() => keyPairFromPem('not a key')).toThrow(/not a usable RSA PEM/);
   });
 
+  test('signConektaDigest: every form and encoding verifies with the service, as that form', () => {
+    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    const keys = parseWebhookPublicKeys(publicKey.export({ type: 'spki', format: 'pem' }).toString());
+    const body = Buffer.from('{"type":"order.paid","id":"e1"}');
+    for (const form of ['pkcs1-sha256', 'rsa-encrypted-hex-sha256', 'rsa-encrypted-raw-sha256'] as const) {
+      for (const encoding of ['base64', 'base64url', 'url-encoded-base64'] as const) {
+        const digest = signConektaDigest(body, pem, { form, encoding });
+        expect(verifyConektaDigest(body, digest, keys)).toEqual({ ok: true, form, encoding });
+        expect(verifyConektaDigest(Buffer.from('{}'), digest, keys).ok).toBe(false);
+      }
+    }
+    expect(signConektaDigest(body.toString(), privateKey)).toBe(signBody(body, privateKey));
+  });
+
   test('release orders', () => {
     expect(orderForRelease([1, 2, 3], 'fifo')).toEqual([1, 2, 3]);
     expect(orderForRelease([1, 2, 3], 'reverse')).toEqual([3, 2, 1]);
@@ -272,6 +321,18 @@ describe('faults and options', () => {
     expect(taken).toEqual(['drop', 'hang', 'fail', undefined]);
   });
 
+  test('fault_match: only the named operation takes request faults', () => {
+    const faults = { ...DEFAULT_FAULTS, fail_next: 1, fault_match: 'POST /orders/{id}/refunds' };
+    expect(takeRequestFault(faults, 'getOrderById')).toEqual({ next: faults });
+    expect(takeRequestFault(faults, undefined)).toEqual({ next: faults });
+    expect(takeRequestFault(faults, 'orderRefund')).toMatchObject({ fault: 'fail', next: { fail_next: 0 } });
+    expect(matchedOperation('orderRefund')).toBe('orderRefund');
+    expect(matchedOperation('get /orders/{id}')).toBe('getOrderById');
+    expect(matchedOperation('GET /companies/current')).toBe('getCurrentCompany');
+    expect(matchedOperation('GET /orders/ord_1')).toBeUndefined();
+    expect(matchedOperation('orderrefund')).toBeUndefined();
+  });
+
   test('faults from env', () => {
     expect(
       faultsFromEnv({
@@ -287,6 +348,25 @@ describe('faults and options', () => {
       fail_next: 2,
       fail_next_status: 422,
     });
+    expect(
+      faultsFromEnv({
+        CONEKTA_SANDBOX_MISFIT_NEXT: 'other_amount, no_metadata',
+        CONEKTA_SANDBOX_SEARCH_MODE: 'documented',
+        CONEKTA_SANDBOX_TOKEN_REUSE_STATUS: '422',
+        CONEKTA_SANDBOX_FAULT_MATCH: 'createOrder',
+        CONEKTA_SANDBOX_WEBHOOK_SIGNATURE_FORM: 'rsa-encrypted-hex-sha256',
+      }),
+    ).toEqual({
+      misfit_next: ['other_amount', 'no_metadata'],
+      search_mode: 'documented',
+      token_reuse_status: 422,
+      fault_match: 'createOrder',
+      webhook_signature_form: 'rsa-encrypted-hex-sha256',
+    });
+    expect(() => faultsFromEnv({ CONEKTA_SANDBOX_IDEMPOTENCY: 'yes' })).toThrow(/idempotency must be one of/);
+    expect(applyFaultsPatch(DEFAULT_FAULTS, { misfit_next: 'no_metadata' }).misfit_next).toEqual([
+      'no_metadata',
+    ]);
     expect(applyFaultsPatch(DEFAULT_FAULTS, { latency_ms: 10 })).toEqual({
       ...DEFAULT_FAULTS,
       latency_ms: 10,
@@ -378,5 +458,55 @@ describe('checkout page helpers', () => {
       'expire',
     ]);
     expect(availableActions(applyTransition(order, 'pay_card', { now: NOW }).order)).toEqual([]);
+  });
+});
+
+describe('misfits and late payments', () => {
+  test('each misfit kind alters only the answer, and only when it can', () => {
+    const order = newOrder();
+    expect(misfitAnswer(order, 'other_order_id', 'ord_other')).toMatchObject({
+      id: 'ord_other',
+      amount: order.amount,
+    });
+    expect(misfitAnswer(order, 'other_amount', 'x')?.amount).toBe(order.amount === 10_000 ? 20_000 : 10_000);
+    expect(misfitAnswer({ ...order, amount: 10_000 }, 'other_amount', 'x')?.amount).toBe(20_000);
+    expect(misfitAnswer(order, 'other_currency', 'x')?.currency).toBe('USD');
+    expect(misfitAnswer({ ...order, currency: 'USD' }, 'other_currency', 'x')?.currency).toBe('MXN');
+    expect(misfitAnswer(order, 'no_checkout_url', 'x')?.checkout).not.toHaveProperty('url');
+    expect(misfitAnswer(order, 'no_metadata', 'x')).not.toHaveProperty('metadata');
+    const { checkout: _checkout, ...noCheckout } = order;
+    expect(misfitAnswer(noCheckout, 'no_checkout_url', 'x')).toBeUndefined();
+    expect(misfitAnswer({ object: 'list', data: [order] }, 'other_amount', 'x')).toBeUndefined();
+    expect(misfitAnswer({ object: 'error' }, 'other_amount', 'x')).toBeUndefined();
+    for (const kind of [
+      'other_order_id',
+      'other_amount',
+      'other_currency',
+      'no_checkout_url',
+      'no_metadata',
+    ] as const) {
+      const altered = misfitAnswer(order, kind, 'ord_2zbhesToa1DAgNbP6');
+      if (altered) expectValidOrder(altered);
+    }
+    expect(order.metadata).toEqual(request.metadata); // the input is untouched
+  });
+
+  test('payLate: expired or canceled only; a cash voucher is paid in place', () => {
+    const clock = { now: NOW + 10 };
+    const pending = applyTransition(newOrder(), 'pay_cash_pending', { now: NOW }).order;
+    const expired = applyTransition(pending, 'expire', { now: NOW + 1 }).order;
+    const late = payLate(expired, 'cash', clock);
+    expect(late.event).toBe('order.paid');
+    expectValidOrder(late.order);
+    expect(late.order.charges?.data).toHaveLength(1);
+    expect(late.order.charges?.data?.[0]).toMatchObject({ status: 'paid', paid_at: NOW + 10 });
+    const canceled = cancelOrder(newOrder(), clock);
+    if (!('order' in canceled)) throw new Error('not canceled');
+    expect(payLate(canceled.order, 'card', clock).order.charges?.data?.[0]).toMatchObject({
+      status: 'paid',
+      payment_method: expect.objectContaining({ object: 'card_payment' }),
+    });
+    expect(() => payLate(newOrder(), 'cash', clock)).toThrow(SandboxControlError);
+    expect(() => payLate(late.order, 'cash', clock)).toThrow(/needs expired or canceled/);
   });
 });
