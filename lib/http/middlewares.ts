@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { MiddlewareObj, Request } from '@middy/core';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { ErrorCode, PagosError } from '../payments/errors.js';
-import { EXPONENT_MARK } from '../payments/fields.js';
+import { NUMBER_SOURCE } from '../payments/fields.js';
 import type { Logger } from './logger.js';
 import type { PagosMetrics } from './metrics.js';
 import { type AnswerSummary, summarizeAnswer } from './outcome.js';
@@ -191,8 +191,9 @@ const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
  * Prepares the body for @middy/http-json-body-parser, which then answers 415 for a non-JSON
  * Content-Type and 400 (via the error responder) for JSON that does not parse or carries a
  * `__proto__` key. Here: base64 bodies become text only if they are valid UTF-8 (else 400), and
- * numbers written with an exponent (`1e3`) become a marked value that no field accepts, so
- * validation refuses them instead of reading 1000 (needs JSON.parse source access: Node 21+, the
+ * numbers whose text is not the number JavaScript reads back (`1e3`, `10.0000000000000001`) become
+ * a value carrying their source text: money is read from those digits, every other field refuses
+ * it, so `1e3` is not read as 1000 nor 16 decimals as two (needs JSON.parse source access: Node 21+, the
  * Lambda's Node 24).
  */
 export function jsonBodyText(): Middleware {
@@ -215,20 +216,20 @@ export function jsonBodyText(): Middleware {
         }
         event.isBase64Encoded = false;
       }
-      if (!/\d[eE]/.test(event.body)) return;
-      let exponent = false;
+      if (!/\d[.eE]/.test(event.body)) return;
+      let marked = false;
       let rewritten: unknown;
       try {
         rewritten = JSON.parse(event.body, (_key: string, value: unknown, context?: { source?: string }) => {
-          if (typeof value !== 'number' || !context?.source || !/[eE]/.test(context.source)) return value;
-          exponent = true;
-          // Neither a number nor a string: every field refuses it, whatever type it wants.
-          return { [EXPONENT_MARK]: context.source };
+          if (typeof value !== 'number' || !context?.source || context.source === String(value)) return value;
+          marked = true;
+          // Neither a number nor a string: money reads its digits, every other field refuses it.
+          return { [NUMBER_SOURCE]: context.source };
         });
       } catch {
         return; // not JSON (or too deep): the parser refuses it
       }
-      if (exponent) event.body = JSON.stringify(rewritten);
+      if (marked) event.body = JSON.stringify(rewritten);
     },
   };
 }

@@ -7,9 +7,23 @@ import { pesosToCentavos } from './money.js';
 
 export type JsonObject = Record<string, unknown>;
 
-/** What the JSON body reader puts in place of a number written with an exponent (`1e3`). */
-export const EXPONENT_MARK = '$exponent';
-const isExponent = (value: unknown): boolean => isJsonObject(value) && Object.hasOwn(value, EXPONENT_MARK);
+/**
+ * What the JSON body reader puts in place of a number whose text is not the number JavaScript
+ * reads back (`1e3`, `1000.50`, `10.0000000000000001`): its source text, so money is read from
+ * the digits the caller wrote, and every other field refuses it.
+ */
+export const NUMBER_SOURCE = '$number';
+const sourceOf = (value: unknown): string | undefined =>
+  isJsonObject(value) && typeof value[NUMBER_SOURCE] === 'string' ? (value[NUMBER_SOURCE] as string) : undefined;
+
+/** Pesos from a number, a numeric string, or a number's source text. */
+function readPesos(value: unknown) {
+  const source = sourceOf(value);
+  if (source !== undefined && /[eE]/.test(source)) {
+    return { ok: false as const, reason: 'must be written without an exponent, e.g. 1000 rather than 1e3' };
+  }
+  return pesosToCentavos(source ?? value);
+}
 
 export type Buyer = { firstName: string; lastName: string; email: string; phone: string | undefined };
 
@@ -153,14 +167,13 @@ export class FieldReader {
         name.length <= 249 &&
         !LONE_SURROGATE.test(name);
       if (!okName) this.fail(`${at}.name`, 'must be a text of 3 to 249 characters');
-      const price = isExponent(item.unit_price) ? undefined : pesosToCentavos(item.unit_price);
-      if (!price?.ok)
-        this.fail(`${at}.unit_price`, price ? price.reason : 'must be written without an exponent');
+      const price = readPesos(item.unit_price);
+      if (!price.ok) this.fail(`${at}.unit_price`, price.reason);
       const quantity = item.quantity;
       const okQuantity =
         Number.isInteger(quantity) && (quantity as number) >= 1 && (quantity as number) <= 10_000;
       if (!okQuantity) this.fail(`${at}.quantity`, 'must be a whole number from 1 to 10000');
-      if (okName && price?.ok && okQuantity && extra.length === 0) {
+      if (okName && price.ok && okQuantity && extra.length === 0) {
         items.push({ name: name as string, unitPriceCents: price.centavos, quantity: quantity as number });
       }
     }
@@ -214,9 +227,7 @@ export class FieldReader {
     if (value === undefined || value === null) {
       return opts.required ? this.fail(field, 'is required') : undefined;
     }
-    if (isExponent(value))
-      return this.fail(field, 'must be written without an exponent, e.g. 1000 rather than 1e3');
-    const result = pesosToCentavos(value);
+    const result = readPesos(value);
     return result.ok ? result.centavos : this.fail(field, result.reason);
   }
 

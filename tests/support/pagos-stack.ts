@@ -66,6 +66,10 @@ export async function startPagosStack(
     CONEKTA_API_URL: sandbox.url,
     CONEKTA_WEBHOOK_PUBLIC_KEYS: sandbox.defaultWebhookPublicKeyPem,
     PAGOS_LOCAL_MODE: 'true',
+    // Every test uses fresh keys from one address: the per-source limit for unseen keys is the
+    // tenancy tests' to turn on.
+    RATE_LIMIT_NEW_KEYS_PER_SOURCE_PER_MINUTE: '0',
+    RECOVERY_SETTLE_MS: '1000',
     ...opts.env,
   });
   // Handlers read their configuration at import, like a Lambda cold start.
