@@ -43,3 +43,27 @@ it('7 MiB reaches the handler: our 413 body_too_large (the HTTP API answers 500 
   expect(answer.status).toBe(413);
   expect(JSON.parse(answer.text)).toMatchObject({ error: { code: 'body_too_large' } });
 });
+
+it('no Content-Type, a body that is not JSON: 400 invalid_json', async () => {
+  const answer = await post([], 'amount=1000');
+  expect(answer.status).toBe(400);
+  expect(JSON.parse(answer.text)).toMatchObject({ error: { code: 'invalid_json' } });
+});
+
+it('text/plain: our 415', async () => {
+  const answer = await post(
+    [['content-type', 'text/plain']],
+    JSON.stringify(createRequest(newSecret(), 'off-415')),
+  );
+  expect(answer.status).toBe(415);
+});
+
+it('11 MiB: offline\'s own 413 (hapi\'s shape; the HTTP API answers its {"message"})', async () => {
+  const answer = await post([['content-type', 'application/json']], Buffer.alloc(11 * MiB, 'x'));
+  expect(answer.status).toBe(413);
+  expect(JSON.parse(answer.text)).toEqual({
+    statusCode: 413,
+    error: 'Request Entity Too Large',
+    message: 'Payload content length greater than maximum allowed: 10485760',
+  });
+});
