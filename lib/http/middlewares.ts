@@ -183,18 +183,42 @@ export function errorResponder(logger: Logger): Middleware {
   };
 }
 
-const JSON_TYPE = /^application\/([a-z0-9.+-]+\+)?json(;|$)/i;
+/** What @middy/http-json-body-parser accepts as JSON; it answers 415 for anything else. */
+const PARSER_JSON_TYPE = /^application\/([a-z0-9.+-]+\+)?json(;|$)/i;
+/** A JSON media type, parameters removed: `application/json` or a `+json` type (RFC 6839). */
+const JSON_MEDIA_TYPE = /^application\/([a-z0-9.+-]+\+)?json$/i;
 // ignoreBOM keeps a leading BOM, which JSON.parse refuses: base64 bodies read like text ones.
 const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** Splits a header value on the commas that join repeated headers, not on commas inside quotes. */
+function joinedValues(value: string): string[] {
+  return value.match(/(?:[^,"]|"(?:[^"\\]|\\.)*")+/g) ?? [];
+}
+
+/**
+ * Whether Pagos reads the body as JSON, given the Content-Type as API Gateway delivers it:
+ * - none (or empty): yes. Pagos takes nothing but JSON, and the HTTP API hands a body sent without
+ *   a content type over base64-encoded with no content type at all; a body that is not JSON is then
+ *   refused as `invalid_json` (400), not as an unsupported type.
+ * - the header sent more than once arrives joined with commas (`application/json,application/json`):
+ *   yes when every value is JSON.
+ * - parameters (`; charset=utf-8`) do not matter; any other media type is not JSON (415).
+ */
+export function isJsonContentType(contentType: string | undefined): boolean {
+  if (contentType === undefined || contentType.trim() === '') return true;
+  const values = joinedValues(contentType).map((v) => v.split(';', 1)[0]!.trim());
+  return values.length > 0 && values.every((mediaType) => JSON_MEDIA_TYPE.test(mediaType));
+}
 
 /**
  * Prepares the body for @middy/http-json-body-parser, which then answers 415 for a non-JSON
  * Content-Type and 400 (via the error responder) for JSON that does not parse or carries a
- * `__proto__` key. Here: base64 bodies become text only if they are valid UTF-8 (else 400), and
- * numbers whose text is not the number JavaScript reads back (`1e3`, `10.0000000000000001`) become
- * a value carrying their source text: money is read from those digits, every other field refuses
- * it, so `1e3` is not read as 1000 nor 16 decimals as two (needs JSON.parse source access: Node 21+, the
- * Lambda's Node 24).
+ * `__proto__` key. Here: a JSON content type the parser does not know (none at all, repeated
+ * headers joined by the gateway) becomes `application/json` for it (see isJsonContentType); base64
+ * bodies become text only if they are valid UTF-8 (else 400), and numbers whose text is not the
+ * number JavaScript reads back (`1e3`, `10.0000000000000001`) become a value carrying their source
+ * text: money is read from those digits, every other field refuses it, so `1e3` is not read as 1000
+ * nor 16 decimals as two (needs JSON.parse source access: Node 21+, the Lambda's Node 24).
  */
 export function jsonBodyText(): Middleware {
   const invalid = () =>
@@ -206,8 +230,11 @@ export function jsonBodyText(): Middleware {
   return {
     before: (request) => {
       const event = request.event;
-      const contentType = event.headers?.['content-type'] ?? event.headers?.['Content-Type'] ?? '';
-      if (typeof event.body !== 'string' || !JSON_TYPE.test(contentType)) return;
+      const contentType = event.headers?.['content-type'] ?? event.headers?.['Content-Type'];
+      if (!isJsonContentType(contentType)) return;
+      if (!PARSER_JSON_TYPE.test(contentType ?? ''))
+        event.headers = { ...event.headers, 'content-type': 'application/json' };
+      if (typeof event.body !== 'string') return;
       if (event.isBase64Encoded) {
         try {
           event.body = UTF8.decode(Buffer.from(event.body, 'base64'));
