@@ -4,6 +4,7 @@ import middy from '@middy/core';
 import httpJsonBodyParser from '@middy/http-json-body-parser';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
 import { readConfig } from '../lib/config.js';
+import { answerBeforeDeadline, deadlineFrom } from '../lib/http/deadline.js';
 import { createLogger } from '../lib/http/logger.js';
 import { countPagosSuccess, PagosMetrics, pagosErrorCounts } from '../lib/http/metrics.js';
 import { bodySizeLimit, errorResponder, jsonBodyText, observability } from '../lib/http/middlewares.js';
@@ -34,12 +35,12 @@ const services: PagosServices = {
 type PagosEvent = Omit<APIGatewayProxyEventV2, 'body'> & { body: unknown };
 
 /** By when this invocation must answer: Lambda's remaining time, less a margin to answer and record. */
-function deadlineOf(context: Context | undefined): number {
-  const remaining = context?.getRemainingTimeInMillis?.() ?? config.functionTimeoutMs;
-  return Date.now() + remaining - config.deadlineMarginMs;
-}
+const deadlineOf = (context: Context | undefined) =>
+  deadlineFrom(context, config.deadlineMarginMs) ?? Date.now() + config.functionTimeoutMs - config.deadlineMarginMs;
 
-export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyResultV2>()
+// The backstop: should anything outlive the deadline, the caller still gets a retry-safe 504, not
+// the gateway's bare 500.
+export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyResultV2>(answerBeforeDeadline())
   .use(observability(logger, metrics, pagosErrorCounts))
   .use(errorResponder(logger))
   .use(bodySizeLimit(config.maxBodyBytes))

@@ -59,13 +59,12 @@ export function timeLeft(deadlineMs: number | undefined, now = Date.now()): numb
  * it (409 `request_in_progress` while it may still finish), then looks for the order before making one.
  */
 export function deadlineExceeded(provider = 'conekta'): PagosError {
-  return new PagosError(
-    504,
-    ErrorCode.providerTimeout,
-    'The payment could not be finished in time. Sending the same request again is safe.',
-    [],
-    { name: provider, retry_safe: true },
-  );
+  return new PagosError({
+    status: 504,
+    code: ErrorCode.providerTimeout,
+    message: 'The payment could not be finished in time. Sending the same request again is safe.',
+    provider: { name: provider, retry_safe: true },
+  });
 }
 
 /**

@@ -8,7 +8,7 @@ import httpJsonBodyParser from '@middy/http-json-body-parser';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { createLogger } from '../../lib/http/logger.js';
 import { errorResponder, isJsonContentType, jsonBodyText } from '../../lib/http/middlewares.js';
-import { EXPONENT_MARK } from '../../lib/payments/fields.js';
+import { NUMBER_SOURCE } from '../../lib/payments/fields.js';
 
 const parsed = middy<APIGatewayProxyEventV2, unknown>()
   .use(errorResponder(createLogger('test', 'silent')))
@@ -102,7 +102,7 @@ describe('bodies as the gateway delivers them', () => {
 
   it('no content type: an exponent number is still marked, not read as a number', async () => {
     const answer = await call('{"amount":1e3}', undefined, true);
-    expect(answer.body).toEqual({ amount: { [EXPONENT_MARK]: '1e3' } });
+    expect(answer.body).toEqual({ amount: { [NUMBER_SOURCE]: '1e3' } });
   });
 
   it.each([

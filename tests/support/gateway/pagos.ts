@@ -1,12 +1,14 @@
 /**
  * Pagos behind the HTTP API stand-in: the real handlers (functions/pagos.ts,
- * functions/conekta-webhook.ts) in their own processes, with the environment
+ * functions/webhooks.ts) in their own processes, with the environment
  * tests/support/pagos-stack.ts gives them, on DynamoDB Local (optionally through a fault proxy)
  * and the Conekta sandbox, which posts its signed webhooks to the gateway.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { merchantFingerprint } from '../../../lib/payments/fingerprints.js';
-import { DynamoLifecycleStore } from '../../../lib/store/refunds.js';
+import { merchantId } from '../../../lib/payments/merchants.js';
+import type { PaymentRecord } from '../../../lib/payments/model.js';
+import { DynamoPaymentStore } from '../../../lib/store/payments.js';
+import { table as tableOf } from '../../../lib/store/table.js';
 import {
   type RunningSandbox,
   type SandboxOptions,
@@ -30,7 +32,7 @@ const PAGOS_FUNCTION: RouteSettings = {
 };
 const WEBHOOK_FUNCTION: RouteSettings = {
   name: 'pagos-test-conektaWebhook',
-  module: 'functions/conekta-webhook.ts',
+  module: 'functions/webhooks.ts',
   timeoutMs: 10_000,
   concurrency: 2,
 };
@@ -56,7 +58,7 @@ export type PagosGateway = {
   gateway: Gateway;
   sandbox: RunningSandbox;
   table: string;
-  store: DynamoLifecycleStore;
+  store: DynamoPaymentStore;
   /** Between the functions and DynamoDB Local, when asked for. */
   dynamo: FaultProxy | undefined;
   /** POST to the gateway with a raw body and exactly the headers given (fetch adds none but its own). */
@@ -66,7 +68,7 @@ export type PagosGateway = {
   sandboxFaults(patch: Record<string, unknown>): Promise<void>;
   /** Orders the sandbox holds for this key, made for this reference. */
   sandboxOrders(secret: string, referenceId: string): Promise<Array<Record<string, unknown>>>;
-  record(secret: string, referenceId: string): ReturnType<DynamoLifecycleStore['get']>;
+  record(secret: string, referenceId: string): Promise<PaymentRecord | undefined>;
   stop(): Promise<void>;
 };
 
@@ -116,7 +118,13 @@ export async function startPagosGateway(name: string, opts: PagosGatewayOptions 
     ...(process.env.GATEWAY_ECHO === 'true' && { echo: (chunk: string) => process.stderr.write(chunk) }),
   });
   const client: DynamoDBClient = testDynamoClient();
-  const store = new DynamoLifecycleStore(client, table);
+  const store = new DynamoPaymentStore(tableOf(client, table));
+  const merchantOf = async (secret: string) => {
+    const response = await fetch(`${sandbox.url}/companies/current`, {
+      headers: { authorization: `Bearer ${secret}`, accept: 'application/vnd.conekta-v2.3.0+json' },
+    });
+    return merchantId('conekta', ((await response.json()) as { id: string }).id, false);
+  };
 
   const post: PagosGateway['post'] = async (path, body, headers = {}) =>
     answerOf(
@@ -155,7 +163,7 @@ export async function startPagosGateway(name: string, opts: PagosGatewayOptions 
         (o) => (o.metadata as Record<string, unknown> | undefined)?.reference_id === referenceId,
       );
     },
-    record: (secret, referenceId) => store.get(merchantFingerprint(secret), referenceId),
+    record: async (secret, referenceId) => store.get(await merchantOf(secret), referenceId),
     async stop() {
       await gateway.stop();
       await dynamo?.stop();
