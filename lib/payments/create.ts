@@ -7,14 +7,18 @@
  * the next request recovers it (lib/payments/recovery.ts) before anything new is made.
  */
 import { randomUUID } from 'node:crypto';
-import { checkNewOrder } from './answers.js';
+import { checkNewOrder, checkSameOrder } from './answers.js';
 import { decide } from './decide.js';
 import { ErrorCode, inProgress, PagosError } from './errors.js';
 import { idempotencyKey } from './fingerprints.js';
 import { cancelOrderOf } from './lifecycle.js';
 import type { Attempt, Merchant, PaymentKind, PaymentRecord } from './model.js';
 import type { Credentials, OrderTag, PaymentProvider, PaymentStore, ProviderOrder } from './ports.js';
-import { ProviderError, providerErrorToPagosError } from './provider-errors.js';
+import {
+  callProvider as callingProvider,
+  ProviderError,
+  providerErrorToPagosError,
+} from './provider-errors.js';
 import {
   claimed,
   type NewAttempt,
@@ -86,10 +90,11 @@ export async function createPaymentOrder(deps: CreateDeps, request: OrderRequest
     at: iso(deps.now()),
   });
   const inserted = await deps.store.insert(fresh);
-  if (inserted.ok) return callProvider(deps, request, fresh, first.id, { proven: false });
+  if (inserted.ok) return makeOrderFor(deps, request, fresh, first.id, { proven: false });
 
   let record: PaymentRecord | undefined = inserted.current;
   const waitUntil = deps.now() + deps.config.waitForInFlightMs;
+  let refreshed = false;
   for (let round = 0; round < 12; round += 1) {
     // The first request was refused by the provider and left nothing: start over.
     if (!record) return createPaymentOrder(deps, request);
@@ -121,6 +126,29 @@ export async function createPaymentOrder(deps: CreateDeps, request: OrderRequest
           deadline: request.deadline,
         });
         break;
+      case 'refresh': {
+        if (refreshed) {
+          throw inProgress(
+            `The charge for reference_id ${request.referenceId} has not ended yet. Send it again in a moment.`,
+          );
+        }
+        refreshed = true;
+        const attempt = decision.attempt;
+        const order = await callProvider(() =>
+          deps.provider.getOrder(request.credentials, attempt.orderId!, request.deadline),
+        );
+        record = await recordOrders(
+          deps.store,
+          record,
+          attempt.id,
+          [checkSameOrder(deps.provider.name, order, attempt.orderId!)],
+          {
+            name: 'status',
+            at: iso(deps.now()),
+          },
+        );
+        break;
+      }
       case 'call_again': {
         const claimToken = randomUUID();
         const now = deps.now();
@@ -135,7 +163,7 @@ export async function createPaymentOrder(deps: CreateDeps, request: OrderRequest
           record = written.record;
           break;
         }
-        return callProvider(deps, request, written.record, decision.attempt.id, { proven: true });
+        return makeOrderFor(deps, request, written.record, decision.attempt.id, { proven: true });
       }
       case 'new_attempt': {
         if (decision.cancelFirst) {
@@ -160,7 +188,7 @@ export async function createPaymentOrder(deps: CreateDeps, request: OrderRequest
           record = written.record;
           break;
         }
-        return callProvider(deps, request, written.record, spec.id, { proven: false });
+        return makeOrderFor(deps, request, written.record, spec.id, { proven: false });
       }
     }
   }
@@ -197,7 +225,7 @@ async function closeAttempt(
  * Calls the provider for a claimed attempt and records the outcome. `proven`: a complete search
  * showed this attempt made nothing before, so a used card token cannot be this attempt's charge.
  */
-async function callProvider(
+async function makeOrderFor(
   deps: CreateDeps,
   request: OrderRequest,
   record: PaymentRecord,

@@ -13,6 +13,7 @@
  * | expired, canceled                      | new attempt         | new attempt                    |
  * | refused by the provider                | new attempt (a 402 replayed) | new attempt           |
  * | proven never created                   | call again, same attempt | new attempt               |
+ * | a charge recorded only as created      | ask the provider how the charge ended, then decide |
  */
 import type { Attempt, PaymentKind, PaymentRecord } from './model.js';
 import { isClosedUnpaid, isPayable, PaymentStatus } from './status.js';
@@ -31,6 +32,7 @@ export type Decision =
   | { do: 'already_paid'; attempt: Attempt }
   | { do: 'wait' }
   | { do: 'recover'; attempt: Attempt }
+  | { do: 'refresh'; attempt: Attempt }
   | { do: 'call_again'; attempt: Attempt }
   | { do: 'new_attempt'; cancelFirst?: Attempt };
 
@@ -65,6 +67,9 @@ export function decide(record: PaymentRecord, request: RequestIdentity, nowMs: n
       break;
   }
   const status = current.status!;
+  // A card charge ends paid or declined at once; "created" is only what an early event said.
+  if (current.kind === 'charge' && status === PaymentStatus.created)
+    return { do: 'refresh', attempt: current };
   if (isClosedUnpaid(status)) return { do: 'new_attempt' };
   if (linkExpired(current, nowMs)) return { do: 'new_attempt', cancelFirst: current };
   if (status === PaymentStatus.declined) {

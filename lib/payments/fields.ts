@@ -14,7 +14,9 @@ export type JsonObject = Record<string, unknown>;
  */
 export const NUMBER_SOURCE = '$number';
 const sourceOf = (value: unknown): string | undefined =>
-  isJsonObject(value) && typeof value[NUMBER_SOURCE] === 'string' ? (value[NUMBER_SOURCE] as string) : undefined;
+  isJsonObject(value) && typeof value[NUMBER_SOURCE] === 'string'
+    ? (value[NUMBER_SOURCE] as string)
+    : undefined;
 
 /** Pesos from a number, a numeric string, or a number's source text. */
 function readPesos(value: unknown) {

@@ -108,8 +108,8 @@ export async function startPagosStack(
       return answer(response);
     },
     async sandboxOrders(secret, referenceId) {
+      // Every order of the account (no `search`: its semantics are a sandbox knob), matched here.
       const url = new URL('/orders', sandbox.url);
-      url.searchParams.set('search', referenceId);
       url.searchParams.set('limit', '250');
       const response = await fetch(url, {
         headers: { authorization: `Bearer ${secret}`, accept: 'application/vnd.conekta-v2.3.0+json' },
