@@ -15,7 +15,7 @@ import { cancelOrderOf } from './lifecycle.js';
 import type { Attempt, Merchant, PaymentKind, PaymentRecord } from './model.js';
 import type { Credentials, OrderTag, PaymentProvider, PaymentStore, ProviderOrder } from './ports.js';
 import {
-  callProvider as callingProvider,
+  callProvider,
   ProviderError,
   providerErrorToPagosError,
 } from './provider-errors.js';
