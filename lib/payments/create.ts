@@ -14,11 +14,7 @@ import { idempotencyKey } from './fingerprints.js';
 import { cancelOrderOf } from './lifecycle.js';
 import type { Attempt, Merchant, PaymentKind, PaymentRecord } from './model.js';
 import type { Credentials, OrderTag, PaymentProvider, PaymentStore, ProviderOrder } from './ports.js';
-import {
-  callProvider,
-  ProviderError,
-  providerErrorToPagosError,
-} from './provider-errors.js';
+import { callProvider, ProviderError, providerErrorToPagosError } from './provider-errors.js';
 import {
   claimed,
   type NewAttempt,
@@ -210,15 +206,36 @@ function attemptSpec(deps: CreateDeps, request: OrderRequest): NewAttempt {
   };
 }
 
-/** Cancels the attempt's order (or learns it cannot be: paid, already closed) and records the answer. */
+/**
+ * Cancels the attempt's order (or learns why it cannot be: paid, already closed) and records the
+ * answer. An order the provider will not cancel and that stays payable (a cash payment already
+ * issued) keeps the reference: replacing it would leave two payable orders.
+ */
 async function closeAttempt(
   deps: CreateDeps,
   request: OrderRequest,
   record: PaymentRecord,
   attempt: Attempt,
 ): Promise<PaymentRecord> {
-  const order = await cancelOrderOf(deps.provider, request.credentials, attempt.orderId!, request.deadline);
-  return recordOrders(deps.store, record, attempt.id, [order], { name: 'cancel', at: iso(deps.now()) });
+  const order = await callProvider(() =>
+    cancelOrderOf(deps.provider, request.credentials, attempt.orderId!, request.deadline),
+  );
+  const updated = await recordOrders(deps.store, record, attempt.id, [order], {
+    name: 'cancel',
+    at: iso(deps.now()),
+  });
+  const after = updated.attempts[attempt.id]?.status;
+  if (after === 'created' || after === 'pending_payment') {
+    throw new PagosError({
+      status: 409,
+      code: ErrorCode.providerConflict,
+      message:
+        `The current order of reference_id ${request.referenceId} is ${after} and the provider will not cancel it ` +
+        '(a cash or bank payment may be under way). Wait until it is paid or expires, then send the request again.',
+      details: [{ order_id: attempt.orderId, status: after }],
+    });
+  }
+  return updated;
 }
 
 /**
