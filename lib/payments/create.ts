@@ -86,7 +86,7 @@ export async function createPaymentOrder(deps: CreateDeps, request: OrderRequest
     at: iso(deps.now()),
   });
   const inserted = await deps.store.insert(fresh);
-  if (inserted.ok) return makeOrderFor(deps, request, fresh, first.id, { proven: false });
+  if (inserted.ok) return makeOrderFor(deps, request, fresh, first.id);
 
   let record: PaymentRecord | undefined = inserted.current;
   const waitUntil = deps.now() + deps.config.waitForInFlightMs;
@@ -159,7 +159,7 @@ export async function createPaymentOrder(deps: CreateDeps, request: OrderRequest
           record = written.record;
           break;
         }
-        return makeOrderFor(deps, request, written.record, decision.attempt.id, { proven: true });
+        return makeOrderFor(deps, request, written.record, decision.attempt.id);
       }
       case 'new_attempt': {
         if (decision.cancelFirst) {
@@ -184,7 +184,7 @@ export async function createPaymentOrder(deps: CreateDeps, request: OrderRequest
           record = written.record;
           break;
         }
-        return makeOrderFor(deps, request, written.record, spec.id, { proven: false });
+        return makeOrderFor(deps, request, written.record, spec.id);
       }
     }
   }
@@ -238,16 +238,12 @@ async function closeAttempt(
   return updated;
 }
 
-/**
- * Calls the provider for a claimed attempt and records the outcome. `proven`: a complete search
- * showed this attempt made nothing before, so a used card token cannot be this attempt's charge.
- */
+/** Calls the provider for a claimed attempt and records the outcome. */
 async function makeOrderFor(
   deps: CreateDeps,
   request: OrderRequest,
   record: PaymentRecord,
   attemptId: string,
-  opts: { proven: boolean },
 ): Promise<CreateResult> {
   const attempt = record.attempts[attemptId]!;
   const tag: OrderTag = { merchant: record.merchant, referenceId: record.referenceId, attemptId };
@@ -262,18 +258,23 @@ async function makeOrderFor(
       { tag, amountCents: attempt.amountCents, currency: attempt.currency, link: attempt.kind === 'link' },
     );
   } catch (error) {
-    return failed(deps, request, record, attempt, tag, error, opts);
+    return failed(deps, request, record, attempt, tag, error);
   }
   const stored = await recordOrders(deps.store, record, attemptId, [order], {
     name: 'create',
     at: iso(deps.now()),
   });
-  const recorded = Object.values(stored.attempts).find((a) => a.orderId === order.orderId) ?? attempt;
+  return resultOf(stored, order);
+}
+
+/** The answer for an order this request made (or found made), as the provider answered it. */
+function resultOf(stored: PaymentRecord, order: ProviderOrder): CreateResult {
+  const recorded = Object.values(stored.attempts).find((a) => a.orderId === order.orderId);
   return {
     order: order.body,
     orderId: order.orderId,
-    status: recorded.status ?? order.status ?? 'created',
-    attempt: recorded.n,
+    status: recorded?.status ?? order.status ?? 'created',
+    attempt: recorded?.n ?? 0,
     replayed: false,
   };
 }
@@ -285,14 +286,28 @@ async function failed(
   attempt: Attempt,
   tag: OrderTag,
   error: unknown,
-  opts: { proven: boolean },
-): Promise<never> {
+): Promise<CreateResult> {
   const at = () => iso(deps.now());
   if (!(error instanceof ProviderError)) {
     await mutate(deps.store, record, (r) => withOutcomeUnknown(r, attempt.id, at()));
     throw error;
   }
   const refusal = providerErrorToPagosError(error);
+  /** The attempt's own orders, found by its tag: what a refusal may still have made. */
+  const attemptOrders = async () =>
+    (
+      await deps.provider
+        .findAttemptOrders(request.credentials, {
+          tag,
+          createdFrom: Math.floor(attempt.claimedAt / 1000) - deps.config.searchSkewSeconds,
+          createdTo: Math.ceil(deps.now() / 1000) + deps.config.searchSkewSeconds,
+          email: request.email,
+          deadline: request.deadline,
+        })
+        .then((r) => r.orders)
+        .catch(() => [])
+    ).filter((o) => o.tag?.attemptId === attempt.id && o.amountCents === attempt.amountCents);
+
   if (error.failure === 'declined') {
     const declineError = JSON.stringify({
       message: refusal.message,
@@ -300,21 +315,7 @@ async function failed(
       provider: refusal.provider,
     });
     // The provider keeps a declined order: record it (from the 402 itself, or found by its tag).
-    const orders = error.info.order
-      ? [error.info.order]
-      : await deps.provider
-          .findAttemptOrders(request.credentials, {
-            tag,
-            createdFrom: Math.floor(attempt.claimedAt / 1000) - deps.config.searchSkewSeconds,
-            createdTo: Math.ceil(deps.now() / 1000) + deps.config.searchSkewSeconds,
-            email: request.email,
-            deadline: request.deadline,
-          })
-          .then((r) => r.orders)
-          .catch(() => []);
-    const fitting = orders.filter(
-      (o) => o.tag?.attemptId === attempt.id && o.amountCents === attempt.amountCents,
-    );
+    const fitting = error.info.order ? [error.info.order] : await attemptOrders();
     if (fitting.length > 0) {
       await recordOrders(deps.store, record, attempt.id, fitting, { name: 'create', at: at(), declineError });
     } else {
@@ -322,26 +323,43 @@ async function failed(
     }
     throw refusal;
   }
-  if (error.failure === 'token_used' && opts.proven) {
-    // This attempt provably made no order, so the token was spent elsewhere: a new one is needed.
-    await mutate(deps.store, record, (r) => withoutOrder(r, attempt.id, 'refused', at()));
+  if (error.failure === 'token_used') {
+    // A used token is never a decline: whatever used it may have charged. This attempt is called
+    // only once its earlier calls are proven to have made nothing, so what charged is elsewhere,
+    // unless the provider says otherwise: look once.
+    const fitting = await attemptOrders();
+    if (fitting.length > 0) {
+      const stored = await recordOrders(deps.store, record, attempt.id, fitting, {
+        name: 'create',
+        at: at(),
+      });
+      return resultOf(stored, fitting[0]!);
+    }
+    await leaveRefused(deps.store, record, attempt.id);
     throw new PagosError({
       status: 422,
       code: ErrorCode.providerValidation,
-      message: 'The card token was already used elsewhere. Tokenize the card again and send the new token.',
+      message: 'The card token was already used. Tokenize the card again and send the new token.',
       details: refusal.details,
       ...(refusal.provider && { provider: { ...refusal.provider, retry_safe: false } }),
       cause: error,
     });
   }
   if (error.outcome === 'not_processed') {
-    // Refused before anything was made: a payment that has nothing else leaves nothing behind.
-    if (Object.keys(record.attempts).length === 1) await removeIfOnly(deps.store, record, attempt.id);
-    else await mutate(deps.store, record, (r) => withoutOrder(r, attempt.id, 'refused', at()));
+    await leaveRefused(deps.store, record, attempt.id);
     throw refusal;
   }
   await mutate(deps.store, record, (r) => withOutcomeUnknown(r, attempt.id, at()));
   throw refusal;
+}
+
+/** Refused before anything was made: a payment that has nothing else leaves nothing behind. */
+async function leaveRefused(store: PaymentStore, record: PaymentRecord, attemptId: string): Promise<void> {
+  if (Object.keys(record.attempts).length > 1) {
+    await mutate(store, record, (r) => withoutOrder(r, attemptId, 'refused', iso(Date.now())));
+    return;
+  }
+  await removeIfOnly(store, record, attemptId);
 }
 
 async function removeIfOnly(store: PaymentStore, record: PaymentRecord, attemptId: string): Promise<void> {

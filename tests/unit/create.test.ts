@@ -253,6 +253,15 @@ describe('charge', () => {
     expect(d.provider.orders).toHaveLength(1);
   });
 
+  it('a token another payment used is refused with 422 "tokenize again": neither a decline nor a retry', async () => {
+    const d = createDomain();
+    await d.pagos(chargeBody({ token_id: 'tok_test_visa_4242' }));
+    const other = await d.answer(chargeBody({ token_id: 'tok_test_visa_4242' }));
+    expect(other).toMatchObject({ status: 422, code: 'provider_validation_error' });
+    expect((other.body as { message: string }).message).toMatch(/already used/);
+    expect(d.provider.orders).toHaveLength(1);
+  });
+
   it('refuses a new token while an earlier attempt’s outcome is unknown', async () => {
     const d = createDomain();
     const body = chargeBody();
