@@ -36,7 +36,8 @@ type PagosEvent = Omit<APIGatewayProxyEventV2, 'body'> & { body: unknown };
 
 /** By when this invocation must answer: Lambda's remaining time, less a margin to answer and record. */
 const deadlineOf = (context: Context | undefined) =>
-  deadlineFrom(context, config.deadlineMarginMs) ?? Date.now() + config.functionTimeoutMs - config.deadlineMarginMs;
+  deadlineFrom(context, config.deadlineMarginMs) ??
+  Date.now() + config.functionTimeoutMs - config.deadlineMarginMs;
 
 // The backstop: should anything outlive the deadline, the caller still gets a retry-safe 504, not
 // the gateway's bare 500.

@@ -38,8 +38,7 @@ type Config = {
 type Sandbox = { url: string; defaultWebhookPublicKeyPem: string; stop(): Promise<void> };
 
 /** Everything started so far, so any failure or signal can take all of it down. */
-const running: { offline?: ChildProcess; sandbox?: Sandbox; dynamo?: DynamoDbLocal } =
-  {};
+const running: { offline?: ChildProcess; sandbox?: Sandbox; dynamo?: DynamoDbLocal } = {};
 let stopping: Promise<never> | undefined;
 
 const say = (msg: string) => console.log(`[pagos] ${msg}`);

@@ -246,7 +246,8 @@ async function sandboxOrderKeys(secret: string): Promise<string[]> {
       data: { metadata?: { reference_id?: string; pagos_merchant?: string } }[];
       next_page_url?: string;
     };
-    for (const { metadata } of page.data) keys.push(`PAY#${metadata?.pagos_merchant}#${metadata?.reference_id}`);
+    for (const { metadata } of page.data)
+      keys.push(`PAY#${metadata?.pagos_merchant}#${metadata?.reference_id}`);
     url = page.next_page_url;
   }
   return keys;

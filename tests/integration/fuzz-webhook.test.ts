@@ -41,7 +41,7 @@ import {
   scanKeys,
   watchUnhandledRejections,
 } from '../support/fuzz.js';
-import { aPayment, anAttempt } from '../support/records.js';
+import { anAttempt, aPayment } from '../support/records.js';
 
 const signer = webhookSigner();
 const stranger = webhookSigner();
@@ -299,8 +299,11 @@ it(
     expect(rejections.reasons).toEqual([]);
     expectNoPollution(prototypes);
     // Nothing but the seeded payments in the table, each still a payment that reads back whole.
-    expect((await scanKeys(client, table)).sort()).toEqual(seeds.map((s) => `PAY#${s.merchant}#${s.referenceId}`).sort());
-    for (const seed of seeds) expect((await store.get(seed.merchant, seed.referenceId))?.attempts).toBeDefined();
+    expect((await scanKeys(client, table)).sort()).toEqual(
+      seeds.map((s) => `PAY#${s.merchant}#${s.referenceId}`).sort(),
+    );
+    for (const seed of seeds)
+      expect((await store.get(seed.merchant, seed.referenceId))?.attempts).toBeDefined();
     expect(accepted.size).toBeGreaterThan(0);
     expectEmfOnly(metricLines);
     expectNoSentinels(logs);

@@ -6,7 +6,7 @@
  * The kill -9 cases run behind the API Gateway stand-in (tests/integration/gateway-pagos.test.ts).
  */
 import { randomUUID } from 'node:crypto';
-import { eventually, type PagosStack, startPagosStack } from '../support/pagos-stack.js';
+import { eventually, freshToken, type PagosStack, startPagosStack } from '../support/pagos-stack.js';
 
 let stack: PagosStack;
 beforeAll(async () => {
@@ -21,8 +21,7 @@ afterEach(async () => {
 });
 
 const newSecret = () => `key_test_${randomUUID().replaceAll('-', '')}`;
-let tokens = 0;
-const token = (base: string) => `${base}_${(tokens += 1)}`;
+const token = freshToken;
 const settle = () => new Promise((r) => setTimeout(r, 700));
 const faults = (patch: Record<string, unknown>) => stack.sandboxControl('POST', '/_sandbox/faults', patch);
 const person = { first_name: 'andres', last_name: 'jaro', email: 'andres@example.com' };

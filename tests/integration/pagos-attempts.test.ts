@@ -4,7 +4,7 @@
  * card, a replaced link, never paid twice through Pagos), against DynamoDB Local and the sandbox.
  */
 import { randomUUID } from 'node:crypto';
-import { eventually, type PagosStack, startPagosStack } from '../support/pagos-stack.js';
+import { eventually, freshToken, type PagosStack, startPagosStack } from '../support/pagos-stack.js';
 
 let stack: PagosStack;
 beforeAll(async () => {
@@ -17,8 +17,7 @@ afterEach(async () => {
 });
 
 const newSecret = () => `key_test_${randomUUID().replaceAll('-', '')}`;
-let tokens = 0;
-const token = (base: string) => `${base}_${(tokens += 1)}`;
+const token = freshToken;
 const person = { first_name: 'andres', last_name: 'jaro', email: 'andres@example.com' };
 const link = (secret: string, reference: string, extra: Record<string, unknown> = {}) => ({
   provider: 'conekta',

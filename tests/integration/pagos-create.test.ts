@@ -58,7 +58,10 @@ describe('the seed request', () => {
 
     const record = await stack.record(secret, '6588');
     const attempt = Object.values(record!.attempts)[0]!;
-    expect(record).toMatchObject({ status: 'created', notificationUrl: 'https://shop.example.com/pagos/notify' });
+    expect(record).toMatchObject({
+      status: 'created',
+      notificationUrl: 'https://shop.example.com/pagos/notify',
+    });
     expect(attempt).toMatchObject({
       n: 1,
       kind: 'link',
@@ -154,7 +157,9 @@ describe('bad input', () => {
       raw: JSON.stringify(seed(newSecret())).replace('"amount":1000', '"amount":1e3'),
     });
     expect(amount.status).toBe(400);
-    expect(amount.json.error.details).toEqual([{ field: 'amount', message: expect.stringMatching(/exponent/) }]);
+    expect(amount.json.error.details).toEqual([
+      { field: 'amount', message: expect.stringMatching(/exponent/) },
+    ]);
     // A number where a string belongs stays wrong, exponent or not.
     const reference = await stack.pagos(undefined, {
       raw: JSON.stringify(seed(newSecret())).replace('"reference_id":"6588"', '"reference_id":1e+21'),
@@ -219,24 +224,30 @@ describe('Conekta failures', () => {
   it.each([
     [401, 'provider_authentication_error'],
     [422, 'provider_validation_error'],
-  ])('Conekta %s gives the mapped error, leaves nothing, and the same request later succeeds once', async (status, code) => {
-    const secret = newSecret();
-    const reference = `fail-${status}`;
-    await createFault({ fail_next: 1, fail_next_status: status });
-    const res = await stack.pagos(seed(secret, { reference_id: reference }));
-    expect(res.status).toBe(status);
-    expect(res.json.error.code).toBe(code);
-    expect(res.json.error.provider).toMatchObject({ name: 'conekta', status, retry_safe: false });
-    if (status === 422) expect(res.json.error.details.length).toBeGreaterThan(0);
-    expect(await stack.record(secret, reference)).toBeUndefined();
-    await paysOnce(secret, reference);
-  });
+  ])(
+    'Conekta %s gives the mapped error, leaves nothing, and the same request later succeeds once',
+    async (status, code) => {
+      const secret = newSecret();
+      const reference = `fail-${status}`;
+      await createFault({ fail_next: 1, fail_next_status: status });
+      const res = await stack.pagos(seed(secret, { reference_id: reference }));
+      expect(res.status).toBe(status);
+      expect(res.json.error.code).toBe(code);
+      expect(res.json.error.provider).toMatchObject({ name: 'conekta', status, retry_safe: false });
+      if (status === 422) expect(res.json.error.details.length).toBeGreaterThan(0);
+      expect(await stack.record(secret, reference)).toBeUndefined();
+      await paysOnce(secret, reference);
+    },
+  );
 
   it('Conekta 500 before creating anything: 502 retry-safe; once the call settled the retry creates one order', async () => {
     const secret = newSecret();
     await createFault({ fail_next: 1, fail_next_status: 500 });
     const res = await stack.pagos(seed(secret, { reference_id: 'fail-500' }));
-    expect(res).toMatchObject({ status: 502, json: { error: { code: 'provider_unavailable', provider: { retry_safe: true } } } });
+    expect(res).toMatchObject({
+      status: 502,
+      json: { error: { code: 'provider_unavailable', provider: { retry_safe: true } } },
+    });
     await settle();
     await paysOnce(secret, 'fail-500');
   });
@@ -245,11 +256,16 @@ describe('Conekta failures', () => {
     const secret = newSecret();
     await createFault({ fail_next: 1, fail_next_status: 429 });
     const res = await stack.pagos(seed(secret, { reference_id: 'limited-1' }));
-    expect(res).toMatchObject({ status: 429, json: { error: { code: 'rate_limited', provider: { retry_safe: true } } } });
+    expect(res).toMatchObject({
+      status: 429,
+      json: { error: { code: 'rate_limited', provider: { retry_safe: true } } },
+    });
     await stack.sandboxControl('DELETE', '/_sandbox/requests');
     await paysOnce(secret, 'limited-1');
     const listed = await stack.sandboxControl('GET', '/_sandbox/requests?operation=getOrders');
-    const recoveries = listed.json.data.filter((r: { query: Record<string, string> }) => 'created_at.gte' in r.query);
+    const recoveries = listed.json.data.filter(
+      (r: { query: Record<string, string> }) => 'created_at.gte' in r.query,
+    );
     expect(recoveries).toEqual([]);
   });
 
@@ -257,8 +273,13 @@ describe('Conekta failures', () => {
     const secret = newSecret();
     await createFault({ hang_next: 1 });
     const res = await stack.pagos(seed(secret, { reference_id: 'hang-1' }));
-    expect(res).toMatchObject({ status: 504, json: { error: { code: 'provider_timeout', provider: { retry_safe: true } } } });
-    expect(Object.values((await stack.record(secret, 'hang-1'))!.attempts)[0]).toMatchObject({ outcomeUnknown: true });
+    expect(res).toMatchObject({
+      status: 504,
+      json: { error: { code: 'provider_timeout', provider: { retry_safe: true } } },
+    });
+    expect(Object.values((await stack.record(secret, 'hang-1'))!.attempts)[0]).toMatchObject({
+      outcomeUnknown: true,
+    });
     await settle();
     await paysOnce(secret, 'hang-1');
   });

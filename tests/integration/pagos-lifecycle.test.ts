@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { setLogSink } from '../../lib/http/logger.js';
-import { eventually, type PagosStack, startPagosStack } from '../support/pagos-stack.js';
+import { eventually, freshToken, type PagosStack, startPagosStack } from '../support/pagos-stack.js';
 
 let stack: PagosStack;
 const logs: string[] = [];
@@ -20,8 +20,7 @@ afterEach(async () => {
 });
 
 const newSecret = () => `key_test_${randomUUID().replaceAll('-', '')}`;
-let tokens = 0;
-const token = (base: string) => `${base}_${(tokens += 1)}`;
+const token = freshToken;
 const person = { first_name: 'andres', last_name: 'jaro', email: 'andres@example.com' };
 const charge = (secret: string, reference: string, tokenId: string, extra: Record<string, unknown> = {}) => ({
   provider: 'conekta',

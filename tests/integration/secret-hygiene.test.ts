@@ -1,9 +1,10 @@
 /**
- * Logs that tell an operator what happened without leaking a secret. At debug level, across the
- * whole flow (create, charge, webhook, storefront notification, sweeper retry, refund, cancel,
- * refusals and a Conekta timeout), no log line and no stored item holds the merchant's secret,
- * the card token, the buyer's email, phone or name, or a card-like number; and every line of a
- * request carries its request id, the one echoed as X-Request-Id.
+ * Logs that tell an operator what happened without leaking a secret, and a table that holds only
+ * what the README lists. At debug level, across the flows (create, charge, webhook, refund,
+ * cancel, status, refusals and a Conekta timeout), no log line and no stored item holds the
+ * merchant's secret, the card token, the buyer's email, phone or name, the card holder's name,
+ * expiry or authorization code, or a card-like number; and every line of a request carries its
+ * request id, the one echoed as X-Request-Id. (Notification delivery: tests/integration/notifications-*.)
  */
 import { randomUUID, sign } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
@@ -12,8 +13,7 @@ import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { setLogSink } from '../../lib/http/logger.js';
 import { setMetricSink } from '../../lib/http/metrics.js';
-import { merchantFingerprint } from '../../lib/payments/fingerprints.js';
-import { orderEvent, webhookSigner } from '../support/conekta-events.js';
+import { metadataOf, orderEvent, webhookSigner } from '../support/conekta-events.js';
 import { apiGatewayEvent, lambdaContext } from '../support/lambda-http.js';
 import { eventually, type PagosStack, startPagosStack } from '../support/pagos-stack.js';
 
@@ -140,39 +140,36 @@ it('no secret, token, email, phone, name or card number in any log line or store
     ...person,
   });
 
-  // Paid: Conekta's webhook, then the storefront's notification, right away.
+  // Paid: Conekta's webhook (the card holder's name, expiry and authorization code are in it).
   await stack.sandboxControl('POST', `/_sandbox/orders/${link.json.id}/pay_card`);
-  await eventually('the paid notification', async () =>
-    deliveries.some((d) => d.includes('"payment.paid"')) ? true : undefined,
+  await eventually('paid', async () =>
+    (await stack.record(secret, 'hy-1'))?.status === 'paid' ? true : undefined,
   );
   await stack.pagos({ ...base, action: 'status', reference_id: 'hy-1' });
-
-  // Refunded: the first attempt fails, the sweeper Lambda delivers the retry.
-  failNextDelivery = true;
   await stack.pagos({ ...base, action: 'refund', reference_id: 'hy-1', amount: 1 });
-  const sweeper = (await import('../../functions/notification-sweeper.js')).handler as unknown as Handler;
-  await eventually('the retried notification', async () => {
-    await sweeper({ id: 'sweep', 'detail-type': 'Scheduled Event' }, lambdaContext());
-    return deliveries.some((d) => d.includes('"payment.partially_refunded"')) ? true : undefined;
-  });
+  await stack.pagos({ ...base, action: 'list' });
+  await stack.pagos({ ...base, action: 'signing_secret' });
 
   await stack.pagos({ ...base, action: 'cancel', reference_id: 'hy-3' });
   await stack.pagos({ ...base, action: 'status', reference_id: 'nothing-here' });
 
   expect(logs.length).toBeGreaterThan(30);
-  expect(logs.some((l) => l.includes('"notification delivered"'))).toBe(true);
   expect(logs.some((l) => l.includes('"DEBUG"'))).toBe(true);
   expect(leaks(logs)).toEqual([]);
   // The metrics say the same story, with no personal data either.
   expect(metrics.some((m) => m.includes('"PaymentsCreated"'))).toBe(true);
-  expect(metrics.some((m) => m.includes('"NotificationsDelivered"'))).toBe(true);
   expect(leaks(metrics.map((m) => JSON.stringify({ ...JSON.parse(m), _aws: undefined })))).toEqual([]);
 
   const items = await stack.client.send(new ScanCommand({ TableName: stack.table, ConsistentRead: true }));
   const stored = JSON.stringify(items.Items);
   expect(items.Items?.length).toBeGreaterThan(3);
-  expect(stored).not.toContain(secret);
-  expect(stored).not.toContain(token);
+  // Nothing of the buyer beyond what the README lists (brand and last four of a card).
+  for (const value of [secret, token, person.email, person.phone, person.first_name, person.last_name]) {
+    expect(stored).not.toContain(value);
+  }
+  // The sandbox's card payments carry the holder's name, expiry and authorization code: never kept.
+  expect(stored).not.toMatch(/"(name|exp_month|exp_year|auth_code|customer_info|shipping_contact)"/);
+  expect(stored).toContain('"last4"');
 });
 
 describe('correlation: every line of a request carries its id, echoed as X-Request-Id', () => {
@@ -186,7 +183,7 @@ describe('correlation: every line of a request carries its id, echoed as X-Reque
 
   /** Invokes the handler in-process and returns its answer and the lines it logged. */
   async function traced(path: string, body: Buffer, headers: Record<string, string> = {}) {
-    const route = path === '/pagos' ? '../../functions/pagos.js' : '../../functions/conekta-webhook.js';
+    const route = path === '/pagos' ? '../../functions/pagos.js' : '../../functions/webhooks.js';
     const handler = (await import(route)).handler as unknown as Handler;
     const event: APIGatewayProxyEventV2 = apiGatewayEvent(
       'POST',
@@ -237,12 +234,16 @@ describe('correlation: every line of a request carries its id, echoed as X-Reque
     expectCorrelated(badType);
   });
 
-  it('POST /webhooks/conekta: an applied event and its notification, and an unsigned one', async () => {
+  it('POST /webhooks/conekta: an applied event, and an unsigned one', async () => {
     const event = orderEvent('order.paid', {
       id: orderId,
       payment_status: 'paid',
       updated_at: Math.floor(Date.now() / 1000),
-      metadata: { reference_id: 'hy-corr', pagos_merchant: merchantFingerprint(secret) },
+      amount: 100_000,
+      metadata: metadataOf(
+        { merchant: await stack.merchant(secret), referenceId: 'hy-corr' },
+        Object.values((await stack.record(secret, 'hy-corr'))!.attempts)[0]!,
+      ),
     });
     const body = json(event);
     const paid = await traced('/webhooks/conekta', body, {
@@ -250,8 +251,6 @@ describe('correlation: every line of a request carries its id, echoed as X-Reque
     });
     expect(JSON.parse(paid.answer.body)).toEqual({ received: true, outcome: 'applied' });
     expectCorrelated(paid);
-    // The storefront's notification was attempted inside this request, under the same id.
-    expect(paid.lines.map((l) => l.message)).toContain('notification delivered');
 
     const unsigned = await traced('/webhooks/conekta', body);
     expect(unsigned.answer.statusCode).toBe(401);

@@ -47,7 +47,7 @@ it('card: the stored payment is paid within 5 s', async () => {
   const orderId = await newLink('wh-card');
   await buyer(orderId, 'pay_card');
   const record = await statusBecomes('wh-card', 'paid');
-  expect(record.paymentMethod).toBe('card');
+  expect(record.attempts[record.currentAttempt]!.paymentMethod).toBe('card');
 });
 
 it('cash: pending_payment, then paid', async () => {
@@ -57,7 +57,7 @@ it('cash: pending_payment, then paid', async () => {
   await buyer(orderId, 'confirm_cash');
   const record = await statusBecomes('wh-cash', 'paid');
   expect(record.history.map((h) => h.status)).toEqual(['created', 'pending_payment', 'paid']);
-  expect(record.paymentMethod).toBe('cash');
+  expect(record.attempts[record.currentAttempt]!.paymentMethod).toBe('cash');
 });
 
 it('declined, then paid on the same link', async () => {

@@ -1,6 +1,10 @@
 /** The domain wired to its fakes, with a clock tests move: fast unit tests of whole use cases. */
 import { randomUUID } from 'node:crypto';
-import { handlePagosRequest, type PagosConfig, type PagosServices } from '../../lib/payments/pagos-request.js';
+import {
+  handlePagosRequest,
+  type PagosConfig,
+  type PagosServices,
+} from '../../lib/payments/pagos-request.js';
 import { newSigningSecret } from '../../lib/store/merchants.js';
 import { createFakeProvider, type FakeProvider } from './fake-provider.js';
 import {
@@ -31,7 +35,12 @@ export const TEST_CONFIG: PagosConfig = {
   maxAttempts: 20,
   refundLockMs: 30_000,
   defaultPhone: '5555555555',
-  admission: { perCredentialPerMinute: 0, unknownPerSourcePerMinute: 0, refusalMs: 600_000, memoryMs: 900_000 },
+  admission: {
+    perCredentialPerMinute: 0,
+    unknownPerSourcePerMinute: 0,
+    refusalMs: 600_000,
+    memoryMs: 900_000,
+  },
 };
 
 export function createDomain(config: Partial<PagosConfig> = {}): Domain {
@@ -57,7 +66,11 @@ export function createDomain(config: Partial<PagosConfig> = {}): Domain {
     sleep: async (ms) => clock.advance(ms),
   };
   const pagos = (body: Record<string, unknown>) =>
-    handlePagosRequest(services, { provider: 'fake', ...body }, { sourceIp: '203.0.113.9', deadline: now() + 20_000 });
+    handlePagosRequest(
+      services,
+      { provider: 'fake', ...body },
+      { sourceIp: '203.0.113.9', deadline: now() + 20_000 },
+    );
   return {
     provider,
     store,

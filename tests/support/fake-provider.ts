@@ -77,7 +77,8 @@ export function createFakeProvider(name = 'fake'): FakeProvider {
     fake.calls[op] += 1;
     const i = fake.faults.findIndex((f) => f.op === op);
     const fault = i >= 0 ? fake.faults.splice(i, 1)[0] : undefined;
-    if (fault && !fault.misfit && (fault.when ?? 'before') === 'before') throw error(fault.failure, 'not_processed');
+    if (fault && !fault.misfit && (fault.when ?? 'before') === 'before')
+      throw error(fault.failure, 'not_processed');
     if (fault?.when === 'lost') throw error(fault.failure, 'unknown');
     const value = work();
     if (fault?.misfit && misfit) return misfit(value, fault);

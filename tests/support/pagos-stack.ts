@@ -129,6 +129,13 @@ export async function startPagosStack(
   };
 }
 
+let tokens = 0;
+/** The sandbox's test tokens are single use per account; `<token>_<n>` is a fresh copy. */
+export function freshToken(base: string): string {
+  tokens += 1;
+  return `${base}_${tokens}`;
+}
+
 /** Polls until `check` returns a value, or fails with `what` after `ms`. */
 export async function eventually<T>(
   what: string,

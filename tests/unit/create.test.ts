@@ -28,7 +28,10 @@ describe('create: one order per attempt', () => {
     const d = createDomain();
     const body = createBody();
     await d.pagos(body);
-    expect(await d.answer({ ...body, amount: 1001 })).toMatchObject({ status: 409, code: 'reference_conflict' });
+    expect(await d.answer({ ...body, amount: 1001 })).toMatchObject({
+      status: 409,
+      code: 'reference_conflict',
+    });
     const replaced = await d.pagos({ ...body, amount: 1001, replace: true });
     expect(replaced).toMatchObject({ orderId: 'ord_fake_2', replayed: false });
     // The old order was canceled first: at most one payable order.
@@ -71,7 +74,10 @@ describe('create: one order per attempt', () => {
     d.provider.setStatus('ord_fake_1', 'paid');
     await d.pagos({ action: 'status', secret: SECRET, reference_id: body.reference_id });
     expect(await d.answer({ ...body, amount: 5 })).toMatchObject({ status: 409, code: 'already_paid' });
-    expect(await d.answer({ ...body, replace: true, amount: 5 })).toMatchObject({ status: 409, code: 'already_paid' });
+    expect(await d.answer({ ...body, replace: true, amount: 5 })).toMatchObject({
+      status: 409,
+      code: 'already_paid',
+    });
     expect(await d.pagos(body)).toMatchObject({ replayed: true, orderId: 'ord_fake_1' });
     expect(d.provider.calls.create).toBe(1);
   });
