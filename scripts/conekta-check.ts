@@ -87,7 +87,7 @@ function conekta(base: string, key: string, fetcher: typeof fetch) {
           'accept-language': 'en',
           ...(body === undefined ? {} : { 'content-type': 'application/json' }),
         },
-        body: body === undefined ? undefined : JSON.stringify(body),
+        ...(body !== undefined && { body: JSON.stringify(body) }),
         signal: AbortSignal.timeout(20_000),
       });
     } catch (error) {

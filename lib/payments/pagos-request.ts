@@ -73,7 +73,7 @@ export type RequestContext = { sourceIp: string; deadline: number };
 export type PagosOutcome = {
   action: PagosAction;
   referenceId?: string;
-  orderId?: string;
+  orderId?: string | undefined;
   replayed?: boolean;
   body: unknown;
 };

@@ -35,7 +35,10 @@ export const readStrMap = (item: Item, key: string): Record<string, string> | un
   return Object.fromEntries(Object.entries(m).flatMap(([k, v]) => (v.S === undefined ? [] : [[k, v.S]])));
 };
 
+/** A T whose optional fields may be given as undefined (as readers of stored items produce them). */
+export type Loose<T> = { [K in keyof T]: T[K] | undefined };
+
 /** Drops keys whose value is undefined, so records compare equal however they were built. */
-export function defined<T extends object>(value: T): T {
+export function defined<T extends object>(value: Loose<T>): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }

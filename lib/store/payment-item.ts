@@ -167,13 +167,13 @@ const REFUND_STATES: readonly RefundState[] = ['in_flight', 'unknown', 'done', '
 
 const readCard = (item: Item): CardSummary | undefined => {
   const m = item.card?.M;
-  return m ? defined({ brand: readStr(m, 'brand'), last4: readStr(m, 'last4') }) : undefined;
+  return m ? defined<CardSummary>({ brand: readStr(m, 'brand'), last4: readStr(m, 'last4') }) : undefined;
 };
 
 function readAttempt(m: Item): Attempt {
   const phase = readStr(m, 'phase') as AttemptPhase;
   const status = readStr(m, 'status');
-  return defined({
+  return defined<Attempt>({
     id: readStr(m, 'id') ?? '',
     n: readNum(m, 'n') ?? 0,
     kind: (readStr(m, 'kind') === 'charge' ? 'charge' : 'link') as PaymentKind,
@@ -203,7 +203,7 @@ function readAttempt(m: Item): Attempt {
 
 function readRefund(m: Item): RefundEntry {
   const state = readStr(m, 'state') as RefundState;
-  return defined({
+  return defined<RefundEntry>({
     key: readStr(m, 'key') ?? '',
     attemptId: readStr(m, 'attempt_id') ?? '',
     orderId: readStr(m, 'order_id') ?? '',
@@ -221,7 +221,7 @@ function readChange(m: Item): StatusChange[] {
   const status = readStr(m, 'status');
   if (!isPaymentStatus(status)) return [];
   return [
-    defined({
+    defined<StatusChange>({
       status,
       at: readStr(m, 'at') ?? '',
       source: readStr(m, 'source') ?? '',
@@ -235,7 +235,7 @@ const mapValues = <T>(item: Item, key: string, read: (m: Item) => T): Record<str
 
 export function fromItem(item: Item): PaymentRecord {
   const status = readStr(item, 'status');
-  return defined({
+  return defined<PaymentRecord>({
     merchant: readStr(item, 'merchant') ?? '',
     referenceId: readStr(item, 'reference_id') ?? '',
     provider: readStr(item, 'provider') ?? '',
@@ -253,13 +253,13 @@ export function fromItem(item: Item): PaymentRecord {
     version: readNum(item, 'version') ?? 0,
     createdAt: readStr(item, 'created_at') ?? '',
     updatedAt: readStr(item, 'updated_at') ?? '',
-  }) as PaymentRecord;
+  });
 }
 
 /** What `list` answers for an index item (only the projected attributes are there). */
 export function summaryFromItem(item: Item): PaymentSummary {
   const status = readStr(item, 'status');
-  return defined({
+  return defined<PaymentSummary>({
     referenceId: readStr(item, 'reference_id') ?? '',
     status: isPaymentStatus(status) ? status : 'creating',
     orderId: readStr(item, 'order_id') ?? null,
@@ -275,7 +275,7 @@ export function summaryFromItem(item: Item): PaymentSummary {
     createdAt: readStr(item, 'created_at') ?? '',
     updatedAt: readStr(item, 'updated_at') ?? '',
     changedAt: readNum(item, 'changed_at') ?? 0,
-  }) as PaymentSummary;
+  });
 }
 
 /** Payment items only (the table also holds credential, merchant and rate items). */

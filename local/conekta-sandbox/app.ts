@@ -36,7 +36,7 @@ import type { Sandbox } from './sandbox.js';
 import { type Account, fingerprint, type StoredAnswer } from './store.js';
 
 interface ApiAnswer extends StoredAnswer {
-  operationId?: OperationId;
+  operationId?: OperationId | undefined;
 }
 
 interface Routed {

@@ -39,7 +39,7 @@ export interface OperationInfo {
   id: OperationId;
   method: string;
   path: string;
-  requestSchema?: string;
+  requestSchema?: string | undefined;
   responses: Record<string, string>;
   queryParameters: JsonObject[];
 }

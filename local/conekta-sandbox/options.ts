@@ -36,12 +36,12 @@ export interface SandboxOptions {
 export interface ResolvedOptions {
   port: number;
   host: string;
-  publicUrl?: string;
+  publicUrl?: string | undefined;
   revokedKeys: string[];
   webhookRetryScheduleMs: number[];
   webhookTimeoutMs: number;
   defaultWebhookUrls: string[];
-  webhookPrivateKeyPem?: string;
+  webhookPrivateKeyPem?: string | undefined;
   validateResponses: boolean;
   log: (message: string) => void;
   hostAliases: Record<string, string>;

@@ -92,7 +92,10 @@ export interface Clock {
 
 const list = <T>(data: T[]) => ({ object: 'list', has_more: false, data });
 
-type WithoutNulls<T> = { [K in keyof T]: Exclude<T[K], null> };
+/** T with null removed, and keys that may be undefined made optional (they are dropped). */
+type WithoutNulls<T> = { [K in keyof T as undefined extends T[K] ? never : K]: Exclude<T[K], null> } & {
+  [K in keyof T as undefined extends T[K] ? K : never]?: Exclude<T[K], null | undefined>;
+};
 
 /** Drops undefined and null fields: the spec forbids most nulls, so optional keys are left out. */
 function defined<T extends object>(value: T): WithoutNulls<T> {

@@ -86,7 +86,7 @@ export interface StoredEvent {
   event: WebhookEvent;
   /** The exact bytes sent (and re-sent) and their digest header. */
   body: Buffer;
-  digest?: string;
+  digest?: string | undefined;
   deliveries: Map<string, DeliverySummary>;
 }
 
@@ -98,8 +98,8 @@ interface StoredOrder {
 export interface NewKey {
   key: string;
   /** An existing (or, if unseen, implicitly created) key whose company gets this key too. */
-  sameCompanyAs?: string;
-  livemode?: boolean;
+  sameCompanyAs?: string | undefined;
+  livemode?: boolean | undefined;
 }
 
 export class SandboxStore {

@@ -48,7 +48,7 @@ export function conektaClient(baseUrl: string, apiKey: string): ConektaClient {
     const response = await fetch(`${baseUrl}${path}`, {
       method,
       headers: merged,
-      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+      ...(body !== undefined && { body: typeof body === 'string' ? body : JSON.stringify(body) }),
     });
     const text = await response.text();
     let parsed: unknown = text;

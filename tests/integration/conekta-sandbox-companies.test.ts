@@ -22,7 +22,7 @@ afterAll(async () => {
 const control = async (method: string, path: string, body?: unknown) => {
   const response = await fetch(`${sandbox.url}/_sandbox${path}`, {
     method,
-    body: body === undefined ? undefined : JSON.stringify(body),
+    ...(body !== undefined && { body: JSON.stringify(body) }),
   });
   return { status: response.status, body: (await response.json()) as JsonBody };
 };

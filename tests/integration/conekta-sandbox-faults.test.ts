@@ -25,7 +25,7 @@ afterAll(async () => {
 const faults = async (method: 'GET' | 'POST' | 'DELETE', body?: unknown, base = sandbox.url) => {
   const response = await fetch(`${base}/_sandbox/faults`, {
     method,
-    body: body === undefined ? undefined : JSON.stringify(body),
+    ...(body !== undefined && { body: JSON.stringify(body) }),
   });
   return { status: response.status, body: await response.json() };
 };

@@ -16,7 +16,7 @@ beforeAll(() => {
 });
 afterAll(() => client.destroy());
 
-const byName = <T extends { AttributeName?: string }>(items: T[] | undefined) =>
+const byName = <T extends { AttributeName?: string | undefined }>(items: T[] | undefined) =>
   [...(items ?? [])].sort((a, b) => String(a.AttributeName).localeCompare(String(b.AttributeName)));
 
 describe('payments table from serverless.yml', () => {

@@ -37,7 +37,12 @@ const post = (url: string, timeoutMs = 2000): Promise<DeliveryResult> =>
   );
 
 it('sends the body and headers as given', async () => {
-  let seen: { method?: string; body: string; type?: string; length?: string } = { body: '' };
+  let seen: {
+    method?: string | undefined;
+    body: string;
+    type?: string | undefined;
+    length?: string | undefined;
+  } = { body: '' };
   const url = await serve((req, res) => {
     let body = '';
     req.on('data', (c) => {

@@ -4,6 +4,7 @@ import type { Attempt, Merchant, PaymentRecord } from '../../lib/payments/model.
 import type { OrderSnapshot } from '../../lib/payments/ports.js';
 import { derive } from '../../lib/payments/record.js';
 import type { PaymentStatus } from '../../lib/payments/status.js';
+import { defined, type Loose } from '../../lib/store/item.js';
 
 export const MERCHANT: Merchant = {
   id: 'fake:acct_1:test',
@@ -12,8 +13,9 @@ export const MERCHANT: Merchant = {
   livemode: false,
 };
 
-export function anAttempt(overrides: Partial<Attempt> = {}): Attempt {
-  return {
+/** An attempt; an override of `undefined` removes that field. */
+export function anAttempt(overrides: Partial<Loose<Attempt>> = {}): Attempt {
+  return defined<Attempt>({
     id: `att_${randomUUID().replace(/-/g, '').slice(0, 12)}`,
     n: 1,
     kind: 'link',
@@ -29,7 +31,7 @@ export function anAttempt(overrides: Partial<Attempt> = {}): Attempt {
     providerStatus: null,
     providerUpdatedAt: 1_700_000_000,
     ...overrides,
-  };
+  } as Loose<Attempt>);
 }
 
 /** A record whose payment-level fields are derived from its attempts, as every write leaves them. */

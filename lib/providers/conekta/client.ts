@@ -99,7 +99,7 @@ export class ConektaClient {
       response = await this.fetch(url, {
         method: request.method,
         headers,
-        body: request.body === undefined ? undefined : JSON.stringify(request.body),
+        ...(request.body !== undefined && { body: JSON.stringify(request.body) }),
         redirect: 'error',
         signal: AbortSignal.timeout(timeoutMs),
       });
