@@ -444,6 +444,12 @@ export function checkNotification(delivery: NotificationDelivery): void {
   const body = parsedBody(delivery.body, problems);
   if (body !== undefined && !notification.body(body))
     problems.push(...describeErrors(notification.body.errors));
+  // The document says it in words: JSON Schema could only say it with a oneOf of nine pairs.
+  if (isJson(body) && typeof body.status === 'string' && body.type !== `payment.${body.status}`) {
+    problems.push(
+      `/type ${JSON.stringify(body.type)} is not "payment." followed by /status ${JSON.stringify(body.status)}`,
+    );
+  }
   const id = isJson(body) ? body.id : undefined;
   const headerId = headers.get('pagos-notification-id');
   if (headerId !== undefined && id !== undefined && headerId !== id) {
