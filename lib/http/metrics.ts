@@ -19,7 +19,6 @@ export const MetricName = {
   webhooksAccepted: 'WebhooksAccepted',
   /** Dimension `reason`: the error code answered. */
   webhooksRejected: 'WebhooksRejected',
-  webhookDuplicates: 'WebhookDuplicates',
   webhooksStale: 'WebhooksStale',
 } as const;
 export type MetricName = (typeof MetricName)[keyof typeof MetricName];
@@ -100,12 +99,11 @@ export function countPagosSuccess(metrics: Counter, outcome: { action: string; r
   metrics.count(outcome.replayed ? MetricName.createsReplayed : MetricName.paymentsCreated);
 }
 
-/** POST /webhooks/conekta: every verified 2xx is accepted; duplicates and stale events also count apart. */
+/** POST /webhooks/{provider}: every verified 2xx is accepted; stale events (duplicates among them) also count apart. */
 export function webhookCounts(answer: AnswerSummary): Count[] {
   if (answer.status >= 400)
     return [{ name: MetricName.webhooksRejected, dimensions: { reason: answer.outcome } }];
   const counts: Count[] = [{ name: MetricName.webhooksAccepted }];
-  if (answer.outcome === 'duplicate_event') counts.push({ name: MetricName.webhookDuplicates });
   if (answer.outcome === 'stale') counts.push({ name: MetricName.webhooksStale });
   return counts;
 }

@@ -2,7 +2,7 @@
 
 export type AnswerSummary = {
   status: number;
-  /** The error code, the webhook outcome (`applied`, `duplicate_event`, ...), or `ok`. */
+  /** The error code, the webhook outcome (`applied`, `stale`, ...), or `ok`. */
   outcome: string;
   /** For errors Conekta caused: its HTTP status, or `timeout` / `network` when it never answered. */
   providerStatus?: string;

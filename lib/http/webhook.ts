@@ -5,6 +5,7 @@
  * else makes the provider retry. The storefront is told by the table's change stream, never here.
  */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { ErrorCode } from '../payments/errors.js';
 import { applyOrderEvent } from '../payments/events.js';
 import { type PaymentProvider, type PaymentStore, WebhookConfigError } from '../payments/ports.js';
 import type { Logger } from './logger.js';
@@ -24,10 +25,35 @@ export type WebhookDeps = {
   now?: () => number;
 };
 
-const problem = (status: number, code: string, message: string): JsonResult =>
+/** The error codes of POST /webhooks/{provider} (docs/openapi.yaml). */
+export const WebhookErrorCode = {
+  unknownProvider: 'unknown_provider',
+  bodyTooLarge: ErrorCode.bodyTooLarge,
+  webhookKeysMissing: 'webhook_keys_missing',
+  invalidSignature: 'invalid_signature',
+  invalidJson: ErrorCode.invalidJson,
+  invalidEvent: 'invalid_event',
+} as const;
+export type WebhookErrorCode = (typeof WebhookErrorCode)[keyof typeof WebhookErrorCode];
+
+const problem = (status: number, code: WebhookErrorCode, message: string): JsonResult =>
   jsonResponse(status, { error: { code, message, details: [] } });
 
-const received = (outcome: string): JsonResult => jsonResponse(200, { received: true, outcome });
+/** What a 200 says happened to a verified event. */
+export const WebhookOutcome = {
+  applied: 'applied',
+  ping: 'ping',
+  ignored: 'ignored',
+  notOurs: 'not_ours',
+  noPayment: 'no_payment',
+  mismatch: 'mismatch',
+  unknownStatus: 'unknown_status',
+  stale: 'stale',
+  unknownAttempt: 'unknown_attempt',
+} as const;
+export type WebhookOutcome = (typeof WebhookOutcome)[keyof typeof WebhookOutcome];
+
+const received = (outcome: WebhookOutcome): JsonResult => jsonResponse(200, { received: true, outcome });
 
 /** The provider a webhook route names: `{provider}`, or the last path segment. */
 export function providerOf(event: Pick<APIGatewayProxyEventV2, 'pathParameters' | 'rawPath'>): string {
@@ -42,11 +68,19 @@ export async function handleWebhook(
   const name = providerOf(event);
   const provider = Object.hasOwn(deps.providers, name) ? deps.providers[name] : undefined;
   if (!provider)
-    return problem(404, 'unknown_provider', `No provider named "${name.slice(0, 40)}" sends webhooks here.`);
+    return problem(
+      404,
+      WebhookErrorCode.unknownProvider,
+      `No provider named "${name.slice(0, 40)}" sends webhooks here.`,
+    );
 
   const raw = Buffer.from(event.body ?? '', event.isBase64Encoded ? 'base64' : 'utf8');
   if (raw.length > WEBHOOK_MAX_BODY_BYTES) {
-    return problem(413, 'body_too_large', `Webhook bodies are limited to ${WEBHOOK_MAX_BODY_BYTES} bytes.`);
+    return problem(
+      413,
+      WebhookErrorCode.bodyTooLarge,
+      `Webhook bodies are limited to ${WEBHOOK_MAX_BODY_BYTES} bytes.`,
+    );
   }
   let check: ReturnType<PaymentProvider['webhooks']['verify']>;
   try {
@@ -55,11 +89,15 @@ export async function handleWebhook(
     if (!(error instanceof WebhookConfigError)) throw error;
     // 500, not 401: the provider keeps retrying until the operator fixes the setting, so no event is lost.
     logger.error('webhook verification is not configured', { reason: (error as Error).message });
-    return problem(500, 'webhook_keys_missing', 'Webhook verification is not configured yet; retry later.');
+    return problem(
+      500,
+      WebhookErrorCode.webhookKeysMissing,
+      'Webhook verification is not configured yet; retry later.',
+    );
   }
   if (!check.ok) {
     logger.warn('webhook signature refused', { reason: check.reason, bytes: raw.length });
-    return problem(401, 'invalid_signature', check.reason);
+    return problem(401, WebhookErrorCode.invalidSignature, check.reason);
   }
   logger.info('webhook verified', { digest_form: check.form });
   deps.metrics.count('WebhooksVerified', { DigestForm: check.form });
@@ -69,19 +107,19 @@ export async function handleWebhook(
     // Fatal: bytes that are not UTF-8 are refused, never read as U+FFFD and stored so.
     parsed = JSON.parse(UTF8.decode(raw));
   } catch {
-    return problem(400, 'invalid_json', 'The webhook body is not valid UTF-8 JSON.');
+    return problem(400, WebhookErrorCode.invalidJson, 'The webhook body is not valid UTF-8 JSON.');
   }
   // Only a verified body may teach the log redactor what to hide.
   rememberSensitiveValues(sensitiveValuesIn(parsed));
   const reading = provider.webhooks.read(parsed);
   switch (reading.kind) {
     case 'malformed':
-      return problem(400, 'invalid_event', reading.reason);
+      return problem(400, WebhookErrorCode.invalidEvent, reading.reason);
     case 'ping':
-      return received('ping');
+      return received(WebhookOutcome.ping);
     case 'ignored':
       logger.debug('webhook event ignored', { event_id: reading.eventId, type: reading.type });
-      return received('ignored');
+      return received(WebhookOutcome.ignored);
     case 'order':
       break;
   }
@@ -89,7 +127,7 @@ export async function handleWebhook(
   logger.appendKeys({ event_id: reading.eventId, type: reading.type, order_id: reading.order.orderId });
   if (!reading.tag) {
     logger.info('webhook for an order that is not ours');
-    return received('not_ours');
+    return received(WebhookOutcome.notOurs);
   }
   logger.appendKeys({ reference_id: reading.tag.referenceId });
   const now = (deps.now ?? Date.now)();
@@ -100,20 +138,20 @@ export async function handleWebhook(
   switch (outcome.result) {
     case 'applied':
       logger.info('payment moved', { to: reading.order.status, fast: outcome.fast });
-      return received('applied');
+      return received(WebhookOutcome.applied);
     case 'no_payment':
       // Our tag, but no such payment in this table (another stage's, or an order made by hand).
       logger.warn('webhook for a payment this service does not have; ignored');
-      return received('no_payment');
+      return received(WebhookOutcome.noPayment);
     case 'mismatch':
       // Never adopted: the order claims our attempt but not its amount or currency.
       logger.error('webhook order does not match its attempt (amount or currency); ignored');
-      return received('mismatch');
+      return received(WebhookOutcome.mismatch);
     case 'unknown_status':
       logger.warn('unknown provider payment status kept raw', {
         provider_status: reading.order.providerStatus,
       });
-      return received('unknown_status');
+      return received(WebhookOutcome.unknownStatus);
     default:
       logger.info('webhook changed nothing', { result: outcome.result });
       return received(outcome.result);

@@ -15,6 +15,9 @@ const misfit = (provider: string, problem: string, order: ProviderOrder) =>
     details: [{ problem, order_id: order.orderId }],
   });
 
+/** An order whose own parts name another order is not one order: another's id was put on it. */
+const strayReference = (order: ProviderOrder) => order.selfReferences?.find((id) => id !== order.orderId);
+
 const sameTag = (a: OrderTag | undefined, b: OrderTag) =>
   a !== undefined &&
   a.merchant === b.merchant &&
@@ -27,15 +30,18 @@ export function checkNewOrder(
   order: ProviderOrder,
   expected: { tag: OrderTag; amountCents: number; currency: string; link: boolean },
 ): ProviderOrder {
+  const stray = strayReference(order);
   const problem = !sameTag(order.tag, expected.tag)
     ? 'the order does not carry this attempt’s metadata'
-    : order.amountCents !== expected.amountCents
-      ? `amount ${order.amountCents} instead of ${expected.amountCents} centavos`
-      : order.currency !== expected.currency
-        ? `currency ${order.currency} instead of ${expected.currency}`
-        : expected.link && !order.checkoutUrl
-          ? 'no checkout URL (payment link) in the answer'
-          : undefined;
+    : stray !== undefined
+      ? `the order ${order.orderId} lists parts of order ${stray}`
+      : order.amountCents !== expected.amountCents
+        ? `amount ${order.amountCents} instead of ${expected.amountCents} centavos`
+        : order.currency !== expected.currency
+          ? `currency ${order.currency} instead of ${expected.currency}`
+          : expected.link && !order.checkoutUrl
+            ? 'no checkout URL (payment link) in the answer'
+            : undefined;
   if (problem) throw misfit(provider, problem, order);
   return order;
 }

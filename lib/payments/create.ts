@@ -381,7 +381,17 @@ async function removeIfOnly(store: PaymentStore, record: PaymentRecord, attemptI
 }
 
 function replay(record: PaymentRecord, attempt: Attempt): CreateResult {
-  const fallback = { id: attempt.orderId, object: 'order' };
+  // Only an attempt that is not current has no stored copy: its facts, in the order's shape.
+  const fallback = {
+    id: attempt.orderId,
+    object: 'order',
+    amount: attempt.amountCents,
+    currency: attempt.currency,
+    livemode: record.livemode,
+    payment_status: attempt.providerStatus ?? null,
+    metadata: { ...record.metadata, reference_id: record.referenceId },
+    ...(attempt.checkoutUrl && { checkout: { url: attempt.checkoutUrl } }),
+  };
   return {
     order:
       attempt.id === record.currentAttempt && record.replayOrder ? JSON.parse(record.replayOrder) : fallback,

@@ -88,12 +88,18 @@ export function inProgress(message: string, retryAfterSeconds = 1): PagosError {
 }
 
 /** 502, retry-safe: Pagos does not know yet whether the provider acted, and will find out. */
-export function outcomeUnknown(message: string, cause?: unknown, retryAfterSeconds?: number): PagosError {
+export function outcomeUnknown(opts: {
+  provider: string;
+  message: string;
+  cause?: unknown;
+  retryAfterSeconds?: number;
+}): PagosError {
+  const { provider, message, cause, retryAfterSeconds } = opts;
   return new PagosError({
     status: 502,
     code: ErrorCode.providerUnavailable,
     message,
-    provider: { name: 'provider', retry_safe: true },
+    provider: { name: provider, retry_safe: true },
     ...(retryAfterSeconds !== undefined && { headers: { 'Retry-After': String(retryAfterSeconds) } }),
     cause,
   });

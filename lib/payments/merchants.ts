@@ -45,13 +45,29 @@ function rateLimited(retryAfterSeconds: number, what: string): PagosError {
   });
 }
 
-const refused = (message: string) =>
+const refused = (provider: string, message: string) =>
   new PagosError({
     status: 401,
     code: ErrorCode.providerAuthentication,
     message,
-    provider: { name: 'provider', status: 401, retry_safe: false },
+    provider: { name: provider, status: 401, retry_safe: false },
   });
+
+/** Anything but a refused key, while asking who a key belongs to, is the provider failing us: 502, retry-safe. */
+function unidentified(provider: string, error: unknown): PagosError {
+  const detail = error instanceof ProviderError ? error.message : 'no answer';
+  return new PagosError({
+    status: 502,
+    code: ErrorCode.providerUnavailable,
+    message: `Could not learn from the provider which account this key belongs to (${detail}). Sending the same request again is safe.`,
+    provider: {
+      name: provider,
+      ...(error instanceof ProviderError && error.info.status !== undefined && { status: error.info.status }),
+      retry_safe: true,
+    },
+    cause: error,
+  });
+}
 
 /** The merchant behind a credential, after the credential's request was counted. */
 export async function admit(
@@ -81,7 +97,7 @@ export async function admit(
     deps.memory.set(fingerprint, { merchant: known.merchant, until: now + deps.config.memoryMs });
     return known.merchant;
   }
-  if (known?.state === 'refused' && known.until > now) throw refused(known.message);
+  if (known?.state === 'refused' && known.until > now) throw refused(provider.name, known.message);
 
   if (
     deps.config.unknownPerSourcePerMinute > 0 &&
@@ -104,9 +120,11 @@ export async function admit(
         until: now + deps.config.refusalMs,
         message,
       });
-      throw refused(message);
+      throw refused(provider.name, message);
     }
-    throw error instanceof ProviderError ? providerErrorToPagosError(error) : error;
+    if (error instanceof ProviderError && error.failure === 'rate_limited')
+      throw providerErrorToPagosError(error);
+    throw error instanceof ProviderError ? unidentified(provider.name, error) : error;
   }
   const merchant: Merchant = {
     id: merchantId(provider.name, account.accountId, account.livemode),

@@ -72,6 +72,8 @@ export type ProviderOrder = OrderSnapshot & {
   createdAt: number;
   /** The refunds the order lists, when the answer carries them. */
   refunds?: ProviderRefund[];
+  /** The order ids the order's own parts name (its line items, its charges): all its own id. */
+  selfReferences?: string[];
   /** The provider's JSON as answered: for this request's caller only, never stored. */
   body: unknown;
 };

@@ -91,7 +91,12 @@ export async function recoverAttempt(
   const giveUp = async (error: unknown, retryAfterSeconds?: number): Promise<never> => {
     await mutate(deps.store, record, (r) => withOutcomeUnknown(r, attempt.id, iso(deps.now())));
     if (error instanceof ProviderError) throw providerErrorToPagosError(error);
-    throw outcomeUnknown(String((error as Error).message ?? error), error, retryAfterSeconds);
+    throw outcomeUnknown({
+      provider: deps.provider.name,
+      message: String((error as Error).message ?? error),
+      cause: error,
+      ...(retryAfterSeconds !== undefined && { retryAfterSeconds }),
+    });
   };
 
   let found: ProviderOrder[];

@@ -247,8 +247,8 @@ describe('recovery matches the exact attempt', () => {
     expect(keys.some((k) => k.idempotent_replay)).toBe(false);
   });
 
-  it('9. a create answer that does not fit (amount, no payment link, no metadata) is never handed out; the retry recovers', async () => {
-    for (const misfit of ['other_amount', 'no_checkout_url', 'no_metadata'] as const) {
+  it('9. a create answer that does not fit (amount, no link, no metadata, another id) is never handed out; the retry recovers', async () => {
+    for (const misfit of ['other_amount', 'no_checkout_url', 'no_metadata', 'other_order_id'] as const) {
       const secret = newSecret();
       await faults({ misfit_next: misfit, fault_match: 'createOrder' });
       const first = await stack.pagos(link(secret, `r9-${misfit}`));

@@ -15,6 +15,7 @@ import { attemptEvent, orderEvent, signedBody, webhookSigner } from '../support/
 import { createTestTable, dynamoEndpoint, testDynamoClient } from '../support/dynamodb.js';
 import { type FaultProxy, startFaultProxy } from '../support/fault-proxy.js';
 import { type LambdaHttpServer, serveLambdas } from '../support/lambda-http.js';
+import { checkWebhookAnswer } from '../support/openapi-check.js';
 import { anAttempt, aPayment } from '../support/records.js';
 
 const signer = webhookSigner();
@@ -52,7 +53,9 @@ async function post(body: Buffer | string, headers: Record<string, string> = {})
     headers: { 'content-type': 'application/json', ...headers },
     body: typeof body === 'string' ? body : new Uint8Array(body),
   });
-  return { status: response.status, json: (await response.json()) as Record<string, unknown> };
+  const json = (await response.json()) as Record<string, unknown>;
+  checkWebhookAnswer({ status: response.status, headers: response.headers, body: json });
+  return { status: response.status, json };
 }
 
 const deliver = (event: unknown, how: Parameters<typeof signedBody>[2] = {}) => {

@@ -14,6 +14,7 @@ import {
 } from '../../local/conekta-sandbox/server.js';
 import { createTestTable, testDynamoClient } from './dynamodb.js';
 import { type LambdaHttpServer, type Routes, serveLambdas } from './lambda-http.js';
+import { checkPagosAnswer } from './openapi-check.js';
 
 export type PagosStack = {
   api: LambdaHttpServer;
@@ -92,12 +93,22 @@ export async function startPagosStack(
     client,
     store,
     async pagos(body, init = {}) {
+      const raw = init.raw ?? JSON.stringify(body);
       const response = await fetch(`${api.url}/pagos`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...init.headers },
-        body: init.raw ?? JSON.stringify(body),
+        body: raw,
       });
-      return answer(response);
+      const got = await answer(response);
+      // Every answer of every HTTP test is held to docs/openapi.yaml, so the contract cannot rot.
+      let request: unknown;
+      try {
+        request = JSON.parse(raw);
+      } catch {
+        request = undefined;
+      }
+      checkPagosAnswer({ request, status: got.status, headers: got.headers, body: got.json });
+      return got;
     },
     async sandboxControl(method, path, body) {
       const response = await fetch(`${sandbox.url}${path}`, {

@@ -278,3 +278,19 @@ describe('charge', () => {
     expect(d.provider.calls.charge).toBe(1);
   });
 });
+
+describe('answers that do not fit', () => {
+  it('a create answer whose own parts name another order is a lost answer, never recorded', async () => {
+    const d = createDomain();
+    const body = createBody();
+    const original = d.provider.createHostedCheckout;
+    d.provider.createHostedCheckout = async (c, o) => ({
+      ...(await original(c, o)),
+      selfReferences: ['ord_someone_else'],
+    });
+    expect(await d.answer(body)).toMatchObject({ status: 502, code: 'provider_unavailable' });
+    d.provider.createHostedCheckout = original;
+    // The retry finds the order the misfit answer was about, by the attempt's tag.
+    expect(await d.pagos(body)).toMatchObject({ orderId: 'ord_fake_1' });
+  });
+});

@@ -134,7 +134,6 @@ const received = (outcome: string) => summarizeAnswer(jsonResponse(200, { receiv
 
 it.each([
   [received('applied'), [{ name: 'WebhooksAccepted' }]],
-  [received('duplicate_event'), [{ name: 'WebhooksAccepted' }, { name: 'WebhookDuplicates' }]],
   [received('stale'), [{ name: 'WebhooksAccepted' }, { name: 'WebhooksStale' }]],
   [
     problem(401, 'invalid_signature'),

@@ -212,6 +212,14 @@ export function refundsOf(order: Partial<ConektaOrder>): ProviderRefund[] | unde
   });
 }
 
+/** The order ids its line items (`parent_id`) and charges (`order_id`) name. */
+export function selfReferencesOf(order: Partial<ConektaOrder>): string[] {
+  const items = (order.line_items as { data?: unknown } | undefined)?.data;
+  const fromItems = Array.isArray(items) ? items.map((i) => (i as { parent_id?: unknown })?.parent_id) : [];
+  const fromCharges = chargesOf(order).map((c) => (c as { order_id?: unknown }).order_id);
+  return [...fromItems, ...fromCharges].filter((id): id is string => typeof id === 'string');
+}
+
 /** What a payment method may keep in the stored copy: how to pay and what card, never whose. */
 const PUBLIC_METHOD_FIELDS = new Set([
   'object',
@@ -263,6 +271,7 @@ export function toProviderOrder(order: ConektaOrder): ProviderOrder {
   const paymentStatus = (order.payment_status as string | null | undefined) ?? null;
   const tag = readTag(order.metadata);
   const refunds = refundsOf(order);
+  const selfReferences = selfReferencesOf(order);
   return {
     orderId: order.id,
     status: toPaymentStatus(paymentStatus),
@@ -276,6 +285,7 @@ export function toProviderOrder(order: ConektaOrder): ProviderOrder {
     ...(tag && { tag }),
     ...chargeDetails(order),
     ...(refunds && { refunds }),
+    ...(selfReferences.length > 0 && { selfReferences }),
     publicBody: publicOrderBody(order),
     body: order,
   };
