@@ -3,6 +3,8 @@
  * adapter over the sandbox (tests/support/provider-contract.ts), and can fail each operation
  * before or after doing its work (the lost answer), so the domain's recovery is tested fast.
  */
+
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import type {
   CardChargeOrder,
   Credentials,
@@ -49,6 +51,19 @@ const PAYING_TOKENS: Record<string, { brand: string; last4: string }> = {
   tok_test_visa_4242: { brand: 'visa', last4: '4242' },
   tok_test_mastercard_4444: { brand: 'mastercard', last4: '4444' },
 };
+
+export const FAKE_WEBHOOK_SECRET = 'fake-webhook-secret';
+
+/** A signed event of the fake provider about one of its orders. */
+export function fakeEvent(snapshot: OrderSnapshot): { body: Buffer; headers: Record<string, string> } {
+  const body = Buffer.from(
+    JSON.stringify({ id: `evt_${Math.random().toString(36).slice(2)}`, type: 'order', order: snapshot }),
+  );
+  return {
+    body,
+    headers: { 'x-fake-signature': createHmac('sha256', FAKE_WEBHOOK_SECRET).update(body).digest('hex') },
+  };
+}
 
 const STATUS_OF_PROVIDER: Partial<Record<PaymentStatus, string | null>> = { created: null };
 
@@ -265,8 +280,23 @@ export function createFakeProvider(name = 'fake'): FakeProvider {
       }),
 
     webhooks: {
-      verify: () => ({ ok: true, form: 'fake' }),
-      read: () => ({ kind: 'malformed', reason: 'the fake provider sends no webhooks' }),
+      // HMAC-SHA256 of the raw body in `x-fake-signature`, hex: its own scheme, as every provider has.
+      verify(rawBody, headers) {
+        const given = headers['x-fake-signature'];
+        const expected = createHmac('sha256', FAKE_WEBHOOK_SECRET).update(rawBody).digest('hex');
+        return given !== undefined &&
+          given.length === expected.length &&
+          timingSafeEqual(Buffer.from(given), Buffer.from(expected))
+          ? { ok: true, form: 'hmac-sha256-hex' }
+          : { ok: false, reason: 'x-fake-signature does not match the body' };
+      },
+      read(event) {
+        const e = event as { id?: unknown; type?: unknown; order?: OrderSnapshot };
+        if (typeof e?.id !== 'string') return { kind: 'malformed', reason: 'no id' };
+        if (e.type === 'ping') return { kind: 'ping', eventId: e.id };
+        if (e.type !== 'order' || !e.order) return { kind: 'ignored', eventId: e.id, type: String(e.type) };
+        return { kind: 'order', eventId: e.id, type: 'order', tag: e.order.tag, order: e.order };
+      },
     },
 
     setStatus(orderId, status) {
