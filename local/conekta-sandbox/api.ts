@@ -135,7 +135,7 @@ const createOrder: ApiHandler = (call) => {
     clock,
   );
   sandbox.commit(account, created, charged, paid ? OrderEvent.paid : OrderEvent.declined);
-  // Conekta keeps a declined order (notes §1.6); find it through metadata and GET /orders, or,
+  // Conekta keeps a declined order (docs/conekta-api.md §1.6); find it through metadata and GET /orders, or,
   // as the legacy error docs describe, read it from the error's `data` (decline_body: with_order)
   if (plan.card.outcome !== 'paid') {
     const withOrder = sandbox.faults.decline_body === DeclineBody.withOrder;

@@ -157,7 +157,7 @@ async function processApi(
     const key = sandbox.store.resolveKey(auth.key, now);
     if (!key.active) throw invalidKey();
     note.livemode = key.livemode;
-    // a wrong version header is Conekta's 409 conflict_error ("version conflict", notes §3.2)
+    // a wrong version header is Conekta's 409 conflict_error ("version conflict", docs/conekta-api.md §3.2)
     if (acceptedVersion(request.headers.accept) === undefined) throw versionConflict(request.headers.accept);
     if (!found) throw routeNotFound(method, url.pathname);
     const account = sandbox.store.accountOf(key, now);

@@ -360,7 +360,7 @@ export function createContract(doc: OpenApiDoc): Contract {
     },
     responseSchema,
     checkResponse(id, status, body) {
-      // The legacy error docs (notes §1.6) and Conekta's mock server put the object a failed
+      // The legacy error docs (docs/conekta-api.md §1.6) and Conekta's mock server put the object a failed
       // request still modified (a declined order) in the error's `data`; the spec's `error` lacks
       // it, so it is checked as an order instead of being refused as an unknown field.
       if (status >= 400 && isObject(body as Json) && 'data' in (body as JsonObject)) {

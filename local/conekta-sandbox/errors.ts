@@ -1,6 +1,6 @@
 import type { Problem } from './contract.js';
 
-// Conekta's error `type` per HTTP status (notes §3.2).
+// Conekta's error `type` per HTTP status (docs/conekta-api.md §3.2).
 export const ErrorType = {
   malformedRequest: 'malformed_request_error',
   authentication: 'authentication_error',
@@ -160,7 +160,7 @@ const FAULT_TYPES: Record<number, ErrorType> = {
   400: ErrorType.malformedRequest,
   401: ErrorType.authentication,
   402: ErrorType.processing,
-  403: ErrorType.processing, // sic, Conekta's 403 type (notes §3.2)
+  403: ErrorType.processing, // sic, Conekta's 403 type (docs/conekta-api.md §3.2)
   404: ErrorType.resourceNotFound,
   409: ErrorType.conflict,
   422: ErrorType.parameterValidation,

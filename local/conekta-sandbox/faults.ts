@@ -92,7 +92,7 @@ export const DEFAULT_FAULTS: Faults = {
   token_reuse_status: 402,
 };
 
-// The statuses Conekta documents (notes §3.2) plus the gateway-style 5xx a proxy might add.
+// The statuses Conekta documents (docs/conekta-api.md §3.2) plus the gateway-style 5xx a proxy might add.
 export const FAIL_STATUSES = [400, 401, 402, 403, 404, 409, 422, 428, 429, 500, 502, 503, 504] as const;
 export const TOKEN_REUSE_STATUSES = [402, 422] as const;
 

@@ -42,7 +42,7 @@ export function parseApiKey(
 
 const ACCEPT_PATTERN = /^application\/vnd\.conekta-v2\.(\d+)\.0\+json$/i;
 
-/** The 2.x versions Conekta has published (notes §2.2); all are answered with 2.3.0 behaviour. */
+/** The 2.x versions Conekta has published (docs/conekta-api.md §2.2); all are answered with 2.3.0 behaviour. */
 export const SERVED_MINOR_VERSIONS = [0, 1, 2, 3] as const;
 
 /** The API minor version from `Accept: application/vnd.conekta-v2.<n>.0+json`, if any entry matches. */

@@ -58,7 +58,7 @@ export interface TestCard {
   outcome: 'paid' | CardDeclineReason;
 }
 
-// Conekta's documented test tokens (notes §5) and the two decline tokens the service tests use.
+// Conekta's documented test tokens (docs/conekta-api.md §5) and the two decline tokens the service tests use.
 export const TEST_CARDS = {
   tok_test_visa_4242: { brand: 'visa', last4: '4242', outcome: 'paid' },
   tok_test_mastercard_4444: { brand: 'mastercard', last4: '4444', outcome: 'paid' },
@@ -525,7 +525,7 @@ export const LateMethod = { cash: 'cash', card: 'card' } as const;
 export type LateMethod = (typeof LateMethod)[keyof typeof LateMethod];
 
 // A cash voucher paid at the store hours after the order expired or was canceled: nothing in
-// Conekta's docs rules it out (cash notifications arrive "en un máximo de 10 minutos", notes §4.4,
+// Conekta's docs rules it out (cash notifications arrive "en un máximo de 10 minutos", docs/conekta-api.md §4.4,
 // and payment_status has no documented state machine, §1.5), so the service must cope with it.
 const LATE_FROM: Status[] = [PaymentStatus.expired, PaymentStatus.canceled];
 

@@ -7,7 +7,7 @@ import https from 'node:https';
 import type { LookupFunction } from 'node:net';
 import type { Faults } from './faults.js';
 
-// Conekta: "about 13 retries over about 24 h with backoff" (secondary sources, notes §4.4).
+// Conekta: "about 13 retries over about 24 h with backoff" (secondary sources, docs/conekta-api.md §4.4).
 export const CONEKTA_LIKE_RETRY_SCHEDULE_MS = [
   60_000, 120_000, 240_000, 480_000, 960_000, 1_920_000, 3_600_000, 7_200_000, 10_800_000, 10_800_000,
   14_400_000, 14_400_000, 18_000_000,

@@ -55,7 +55,7 @@ const ENCODERS: Record<SignatureEncoding, (signature: Buffer) => string> = {
 
 /**
  * The `digest` header of a body in any form Conekta's wording allows (README "Webhooks"): by
- * default base64 RSA-SHA256 PKCS#1 v1.5 over the exact body bytes (notes §4.5). Exported so the
+ * default base64 RSA-SHA256 PKCS#1 v1.5 over the exact body bytes (docs/conekta-api.md §4.5). Exported so the
  * service's webhook tests can sign in every form.
  */
 export function signConektaDigest(

@@ -1,4 +1,4 @@
-/** Conekta-shaped events (notes/conekta-api.md section 4.2), signed like Conekta signs them. */
+/** Conekta-shaped events (docs/conekta-api.md section 4.2), signed like Conekta signs them. */
 import { generateKeyPairSync, type KeyObject, randomUUID } from 'node:crypto';
 import type { Attempt, PaymentRecord } from '../../lib/payments/model.js';
 import type { DigestEncoding, DigestForm } from '../../lib/providers/conekta/webhook-signature.js';

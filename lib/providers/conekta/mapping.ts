@@ -33,7 +33,7 @@ export const isReservedMetadataKey = (key: string): boolean =>
 export const MONTHLY_INSTALLMENT_OPTIONS = [3, 6, 9, 12];
 
 /**
- * Every Conekta `payment_status` we know (the spec has no enum: notes/conekta-api.md 1.5).
+ * Every Conekta `payment_status` we know (the spec has no enum: docs/conekta-api.md 1.5).
  * Adding one here without a mapping below fails type-checking.
  */
 export const CONEKTA_PAYMENT_STATUSES = [

@@ -1,6 +1,6 @@
 /**
  * Conekta's `digest` webhook header. Conekta's page says only that it "represents the sha256 of
- * the message, encrypted with the private key" (notes §4.5), so every plausible reading of that
+ * the message, encrypted with the private key" (docs/conekta-api.md §4.5), so every plausible reading of that
  * is accepted, under any configured public key:
  * - `pkcs1-sha256`: an RSA-SHA256 PKCS#1 v1.5 signature over the raw body bytes (what third-party
  *   verifiers use and what the sandbox sends by default);
