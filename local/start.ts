@@ -185,7 +185,17 @@ function offlineEnv(
 
 function startOffline(httpPort: number, lambdaPort: number, env: NodeJS.ProcessEnv): ChildProcess {
   const bin = join(ROOT, 'node_modules', '.bin', 'serverless');
-  const args = ['offline', 'start', '--httpPort', String(httpPort), '--lambdaPort', String(lambdaPort)];
+  // Stage `local`: the only one local mode may run in (local/serverless-local-mode-guard.cjs).
+  const args = [
+    'offline',
+    'start',
+    '--stage',
+    'local',
+    '--httpPort',
+    String(httpPort),
+    '--lambdaPort',
+    String(lambdaPort),
+  ];
   // detached: its own process group (node + esbuild + workers), killed as a whole with kill(-pgid).
   // Piped (not inherited) so start-up can spot a failed build; colours kept when we write to a terminal.
   if (process.stdout.isTTY) env.FORCE_COLOR ??= '1';
