@@ -248,6 +248,18 @@ export function applySnapshot(
   return { applied: true, record: updated };
 }
 
+/**
+ * The record without anything that could identify its buyer (an operator's erasure): card brand
+ * and last four, the storefront's metadata, the stored order copy. The money facts stay.
+ */
+export function withoutBuyerData(record: PaymentRecord, at: string): PaymentRecord {
+  const { metadata: _m, replayOrder: _r, ...rest } = record;
+  const attempts = Object.fromEntries(
+    Object.entries(record.attempts).map(([id, { card: _card, ...attempt }]) => [id, attempt]),
+  );
+  return { ...rest, attempts, updatedAt: at };
+}
+
 /** Re-derives the payment-level fields from the attempts. */
 export function derive(record: PaymentRecord): PaymentRecord {
   const paid = attemptsInOrder(record).filter(isPaidAttempt);
