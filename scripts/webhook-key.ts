@@ -7,7 +7,7 @@
  */
 import { parseArgs } from 'node:util';
 import { ConektaClient } from '../lib/providers/conekta/client.js';
-import { readSecret } from './secret-input.js';
+import { readSecret, refuseSecretOnCommandLine } from './secret-input.js';
 
 type WebhookKey = {
   id: string;
@@ -18,6 +18,7 @@ type WebhookKey = {
 };
 type WebhookKeyList = { data?: WebhookKey[] };
 
+refuseSecretOnCommandLine();
 const { values } = parseArgs({
   options: {
     api: { type: 'string', default: process.env.CONEKTA_API_URL ?? 'https://api.conekta.io' },

@@ -106,6 +106,9 @@ describe('a crash between Conekta and the record', () => {
   it('kill -9 while the record is being written: the gateway answers 500; the retry finds the order, once', async () => {
     const secret = newSecret();
     const reference = `gw-crash-${randomUUID().slice(0, 8)}`;
+    // No webhook: the order's own event would complete the record (tested in webhooks.test.ts);
+    // here the retry must find it.
+    await stack.sandboxFaults({ webhooks_enabled: false });
     // The write that records Conekta's answer is the first to carry its order id (ord_...).
     const recordWrite = stack.dynamo!.hold(dynamoOperation('PutItem', '"ord_'));
     const first = stack.pagos(createRequest(secret, reference));
@@ -127,6 +130,7 @@ describe('a crash between Conekta and the record', () => {
     expect(await stack.sandboxOrders(secret, reference)).toHaveLength(1);
     const record = await stack.record(secret, reference);
     expect(Object.values(record!.attempts).map((a) => a.orderId)).toEqual([order!.id]);
+    await stack.sandboxFaults({ webhooks_enabled: true });
   }, 30_000);
 });
 

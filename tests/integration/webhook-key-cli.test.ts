@@ -10,10 +10,14 @@ beforeAll(async () => {
 });
 afterAll(() => sandbox.stop());
 
-const cli = (secret: string | undefined, ...args: string[]) =>
-  run('node_modules/.bin/tsx', ['scripts/webhook-key.ts', '--api', sandbox.url, ...args], {
+const cli = (secret: string | undefined, ...args: string[]) => {
+  const running = run('node_modules/.bin/tsx', ['scripts/webhook-key.ts', '--api', sandbox.url, ...args], {
     env: { ...process.env, NODE_OPTIONS: '', CONEKTA_SECRET: secret ?? '' },
   });
+  // No key in the environment: the CLI reads stdin, which says nothing here.
+  running.child.stdin?.end();
+  return running;
+};
 
 it('prints the account’s public key and the SSM command for the stage', async () => {
   const { stdout } = await cli('key_cli_test', '--stage', 'prod');
