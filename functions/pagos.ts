@@ -1,5 +1,4 @@
 /** POST /pagos: wiring only. Clients and config live at module scope, reused across invocations. */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import middy from '@middy/core';
 import httpJsonBodyParser from '@middy/http-json-body-parser';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
@@ -14,12 +13,12 @@ import { handlePagosRequest, type PagosServices, requestLogKeys } from '../lib/p
 import { providersFrom } from '../lib/providers/registry.js';
 import { DynamoMerchantStore, newSigningSecret } from '../lib/store/merchants.js';
 import { DynamoPaymentStore } from '../lib/store/payments.js';
-import { table } from '../lib/store/table.js';
+import { dynamoClient, table } from '../lib/store/table.js';
 
 const config = readConfig();
 const logger = createLogger('pagos', config.logLevel);
 const metrics = new PagosMetrics({ stage: config.stage });
-const payments = table(new DynamoDBClient({}), config.paymentsTable);
+const payments = table(dynamoClient(config), config.paymentsTable);
 const services: PagosServices = {
   providers: providersFrom(process.env),
   store: new DynamoPaymentStore(payments),

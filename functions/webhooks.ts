@@ -1,5 +1,4 @@
 /** POST /webhooks/{provider} (and /webhooks/conekta): wiring only. */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
 import { readConfig } from '../lib/config.js';
@@ -9,14 +8,14 @@ import { errorResponder, observability } from '../lib/http/middlewares.js';
 import { handleWebhook, type WebhookDeps } from '../lib/http/webhook.js';
 import { providersFrom } from '../lib/providers/registry.js';
 import { DynamoPaymentStore } from '../lib/store/payments.js';
-import { table } from '../lib/store/table.js';
+import { dynamoClient, table } from '../lib/store/table.js';
 
 const config = readConfig();
 const logger = createLogger('pagos-webhooks', config.logLevel);
 const metrics = new PagosMetrics({ stage: config.stage });
 const deps: WebhookDeps = {
   providers: providersFrom(process.env),
-  store: new DynamoPaymentStore(table(new DynamoDBClient({}), config.paymentsTable)),
+  store: new DynamoPaymentStore(table(dynamoClient(config), config.paymentsTable)),
   logger,
   metrics,
 };
