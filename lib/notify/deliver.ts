@@ -34,6 +34,8 @@ import { SIGNATURE_HEADER, signatureHeader } from './signature.js';
 export const USER_AGENT = 'Pagos-Notifications/1';
 /** Kept back from the invocation's remaining time to re-send what is left and answer. */
 const END_MARGIN_MS = 2_000;
+/** A message this close to its due time is attempted rather than hopped for one more second. */
+const DUE_SLACK_MS = 250;
 /** A secret lookup that failed: try the message again after this, no attempt counted. */
 const SECRETS_RETRY_MS = 30_000;
 
@@ -157,7 +159,8 @@ async function decide(deps: DeliverDeps, limiter: TargetLimiter, record: QueueRe
   const key = record.messageId;
   const host = targetOf(message.url);
   const now = deps.now();
-  if (message.due_at > now + 1000) {
+  // SQS delays are whole seconds, rounded up when sent: a message is due when it arrives.
+  if (message.due_at > now + DUE_SLACK_MS) {
     return {
       outcome: 'hop',
       to: 'queue',

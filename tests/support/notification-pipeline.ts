@@ -99,7 +99,11 @@ export async function startPipeline(prefix: string, options: PipelineOptions = {
   const deadLetterQueueUrl = urls.NotificationDeadLetterQueue!;
   const metricLines: Record<string, unknown>[] = [];
   const metrics = new PagosMetrics({ stage: 'test', sink: (line) => metricLines.push(JSON.parse(line)) });
-  const quiet = { info: () => {}, warn: () => {}, error: () => {} };
+  const quiet = {
+    info: () => {},
+    warn: () => {},
+    error: (...a: unknown[]) => process.env.PIPELINE_DEBUG && console.error(...a),
+  };
   const queue = new SqsNotificationQueue(sqs, { queue: queueUrl, dead: deadLetterQueueUrl });
   const store = table(dynamo, tableName);
   const merchants = new DynamoMerchantStore(store);
@@ -178,3 +182,10 @@ export async function until<T>(
 /** The EMF lines that count `metric`. */
 export const metricsNamed = (lines: Record<string, unknown>[], metric: string) =>
   lines.filter((l) => metric in l);
+
+/** The total of `metric` over every EMF line (a batched line holds a number or a list of them). */
+export const metricTotal = (lines: Record<string, unknown>[], metric: string): number =>
+  lines.reduce((n, l) => {
+    const v = l[metric];
+    return n + (Array.isArray(v) ? v.reduce((a: number, b) => a + Number(b), 0) : Number(v ?? 0));
+  }, 0);
