@@ -12,6 +12,7 @@ import { HostBreakers } from '../lib/notify/breaker.js';
 import { readNotifyConfig, requireQueues } from '../lib/notify/config.js';
 import { type DeliverDeps, deliverBatch } from '../lib/notify/deliver.js';
 import { postNotification } from '../lib/notify/delivery.js';
+import { HostSlots } from '../lib/notify/limiter.js';
 import { SqsNotificationQueue } from '../lib/notify/queue.js';
 import { cachedSigningSecrets } from '../lib/notify/secrets.js';
 import { DynamoMerchantStore } from '../lib/store/merchants.js';
@@ -49,7 +50,7 @@ const wired = makeDeliveryHandler({
   retrySchedule: config.retrySchedule,
   timeoutMs: config.timeoutMs,
   localMode: config.localMode,
-  perHostConcurrency: config.perHostConcurrency,
+  slots: new HostSlots(config.perHostConcurrency),
   secrets: cachedSigningSecrets(merchants, config.secretCacheMs),
   post: postNotification,
   queue: new SqsNotificationQueue(new SQSClient({}), {

@@ -12,9 +12,11 @@
  * visibility timeout (at least once; `id` is stable, storefronts dedupe).
  *
  * Fairness: attempts to different hosts run side by side; at most `perHostConcurrency` to one
- * host at once, each bounded by `timeoutMs`; a silent host trips its breaker after a few
- * timeouts and then costs nothing but a re-send. Across invocations SQS fair queues (message
- * group = host) keep a backlogged host from delaying the others' messages.
+ * host at once in the whole instance, each bounded by `timeoutMs`, and a message whose host is at
+ * that limit is put off for one timeout instead of waited for, so an invocation lasts at most
+ * about one attempt and never queues behind a slow host. A silent host trips its breaker after a
+ * few timeouts and then costs nothing but a re-send. Across instances SQS fair queues (message
+ * group = host) keep a backlogged host from raising the others' dwell time.
  */
 import type { MerchantId } from '../payments/model.js';
 import type { HostBreakers } from './breaker.js';
@@ -24,7 +26,7 @@ import {
   type DeliveryRequest,
   type DeliveryResult,
 } from './delivery.js';
-import { TargetLimiter, targetOf } from './limiter.js';
+import { type HostSlots, targetOf } from './limiter.js';
 import { type QueuedNotification, readQueuedNotification, UnreadableMessageError } from './message.js';
 import { type Counter, NotifyMetric } from './metrics.js';
 import { delaySecondsUntil, type NotificationQueue, type Outgoing } from './queue.js';
@@ -49,7 +51,8 @@ export type DeliverDeps = {
   retrySchedule: readonly number[];
   timeoutMs: number;
   localMode: boolean;
-  perHostConcurrency: number;
+  /** Attempts in flight per host, shared by every invocation of this instance. */
+  slots: HostSlots;
   /** The merchant's live signing secrets, newest first. */
   secrets: (merchant: MerchantId) => Promise<string[]>;
   post: (request: DeliveryRequest, options: DeliveryOptions) => Promise<DeliveryResult>;
@@ -73,6 +76,7 @@ export type Outcome =
   | 'dead'
   | 'hop'
   | 'deferred'
+  | 'host_busy'
   | 'out_of_time'
   | 'secrets_unavailable';
 
@@ -89,12 +93,11 @@ export async function deliverBatch(
   deps: DeliverDeps,
   records: readonly QueueRecord[],
 ): Promise<{ failedMessageIds: string[]; outcomes: Map<string, Outcome> }> {
-  const limiter = new TargetLimiter(records.length || 1, deps.perHostConcurrency);
   const decisions = await Promise.all(
     records.map(async (record) => {
       let decision: Decision;
       try {
-        decision = await decide(deps, limiter, record);
+        decision = await decide(deps, record);
       } catch (error) {
         deps.log.error('notification not handled; SQS will redeliver it', {
           message_id: record.messageId,
@@ -143,7 +146,7 @@ export async function deliverBatch(
   };
 }
 
-async function decide(deps: DeliverDeps, limiter: TargetLimiter, record: QueueRecord): Promise<Decision> {
+async function decide(deps: DeliverDeps, record: QueueRecord): Promise<Decision> {
   let message: QueuedNotification;
   try {
     message = readQueuedNotification(record.body);
@@ -167,17 +170,30 @@ async function decide(deps: DeliverDeps, limiter: TargetLimiter, record: QueueRe
       next: { key, message, delaySeconds: delaySecondsUntil(message.due_at, now) },
     };
   }
-  const deferral = deferIfOpen(deps, message, key, host);
-  if (deferral) return deferral;
-  return limiter.run(host, async () => {
-    // The slot may have come after the breaker opened or the time ran short.
-    const late = deferIfOpen(deps, message, key, host);
-    if (late) return late;
-    if (deps.remainingMs() < deps.timeoutMs + END_MARGIN_MS) {
-      return { outcome: 'out_of_time', to: 'queue', next: { key, message, delaySeconds: 0 } } as Decision;
-    }
-    return attempt(deps, message, key, host);
-  });
+  if (deps.remainingMs() < deps.timeoutMs + END_MARGIN_MS) {
+    return { outcome: 'out_of_time', to: 'queue', next: { key, message, delaySeconds: 0 } };
+  }
+  // Never wait for a busy host: its slots may be held by connections that will only time out.
+  if (!deps.slots.tryTake(host)) {
+    const dueAt = deps.now() + deps.timeoutMs;
+    deps.metrics.count(NotifyMetric.deferred);
+    return {
+      outcome: 'host_busy',
+      to: 'queue',
+      next: {
+        key,
+        message: { ...message, due_at: dueAt },
+        delaySeconds: delaySecondsUntil(dueAt, deps.now()),
+      },
+    };
+  }
+  try {
+    const deferral = deferIfOpen(deps, message, key, host);
+    if (deferral) return deferral;
+    return await attempt(deps, message, key, host);
+  } finally {
+    deps.slots.give(host);
+  }
 }
 
 function deferIfOpen(

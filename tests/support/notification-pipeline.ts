@@ -13,6 +13,7 @@ import { makeEnqueuerHandler } from '../../functions/notification-enqueuer.js';
 import { PagosMetrics } from '../../lib/http/metrics.js';
 import { HostBreakers } from '../../lib/notify/breaker.js';
 import { postNotification } from '../../lib/notify/delivery.js';
+import { HostSlots } from '../../lib/notify/limiter.js';
 import { SqsNotificationQueue } from '../../lib/notify/queue.js';
 import { cachedSigningSecrets } from '../../lib/notify/secrets.js';
 import { DynamoMerchantStore } from '../../lib/store/merchants.js';
@@ -118,7 +119,7 @@ export async function startPipeline(prefix: string, options: PipelineOptions = {
     retrySchedule: options.retrySchedule ?? [1, 1, 1],
     timeoutMs: options.timeoutMs ?? 1_000,
     localMode: options.localMode ?? true,
-    perHostConcurrency: 2,
+    slots: new HostSlots(2),
     secrets: cachedSigningSecrets(merchants, 1),
     post: postNotification,
     queue,
