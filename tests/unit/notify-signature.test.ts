@@ -42,11 +42,16 @@ const now = 1_763_700_000_000;
 const mine = { secret, merchant, livemode: false, now };
 
 describe('the documented verify snippet', () => {
-  it.each(DOCS.map((doc) => [doc.pathname.split('/').pop(), doc]))('is shown verbatim in %s', (_name, doc) => {
-    const text = readFileSync(doc as URL, 'utf8');
-    const shown = /<!-- verify-snippet:start -->\n```js\n([\s\S]*?)```\n<!-- verify-snippet:end -->/.exec(text)?.[1];
-    expect(shown).toBe(readFileSync(SNIPPET, 'utf8'));
-  });
+  it.each(DOCS.map((doc) => [doc.pathname.split('/').pop(), doc]))(
+    'is shown verbatim in %s',
+    (_name, doc) => {
+      const text = readFileSync(doc as URL, 'utf8');
+      const shown = /<!-- verify-snippet:start -->\n```js\n([\s\S]*?)```\n<!-- verify-snippet:end -->/.exec(
+        text,
+      )?.[1];
+      expect(shown).toBe(readFileSync(SNIPPET, 'utf8'));
+    },
+  );
 
   it('accepts what Pagos signs, as string or Buffer, and returns the notification', () => {
     const header = signatureHeader(body, [secret], now);
@@ -65,7 +70,7 @@ describe('the documented verify snippet', () => {
     expect(verify(body, header, { ...mine, now: now - 301_000 })).toBeNull();
   });
 
-  it("refuses a correctly signed notification of another merchant or the other mode", () => {
+  it('refuses a correctly signed notification of another merchant or the other mode', () => {
     // The attacker's own account signs with its own secret; the storefront checks the names too.
     for (const other of [
       { merchant: 'conekta:acct_B:test', livemode: false },
