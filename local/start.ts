@@ -1,11 +1,17 @@
 // `npm start`: the whole service on this machine. DynamoDB Local (in memory) + tables from serverless.yml,
-// the Conekta sandbox posting signed webhooks to the local webhook route, and the API via serverless-offline.
+// the Conekta sandbox posting signed webhooks to the local webhook route, the API via serverless-offline,
+// and the notification pipeline: a wire-protocol SQS server with the queues from serverless.yml, and
+// the deployed enqueuer and delivery handlers fed by pollers that do what Lambda's event source
+// mappings do (local/event-sources.ts): the table's stream -> enqueuer, the queue -> delivery.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { type DynamoDbLocal, freePort, JavaRequiredError, startDynamoDbLocal } from './dynamodb-local.js';
+import { type Poller, pollQueue, pollTableStream, readStreamFilters } from './event-sources.js';
+import { createQueues, type LocalSqs, localSqsClient, notificationQueueNames, startLocalSqs } from './sqs.js';
 import { createTables } from './tables.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -29,6 +35,7 @@ type Config = {
   httpPort: number;
   lambdaPort: number | undefined;
   dynamoPort: number;
+  sqsPort: number;
   sandboxPort: number;
   paymentsTable: string;
   region: string;
@@ -38,7 +45,13 @@ type Config = {
 type Sandbox = { url: string; defaultWebhookPublicKeyPem: string; stop(): Promise<void> };
 
 /** Everything started so far, so any failure or signal can take all of it down. */
-const running: { offline?: ChildProcess; sandbox?: Sandbox; dynamo?: DynamoDbLocal } = {};
+const running: {
+  offline?: ChildProcess;
+  sandbox?: Sandbox;
+  dynamo?: DynamoDbLocal;
+  sqs?: LocalSqs;
+  pollers?: Poller[];
+} = {};
 let stopping: Promise<never> | undefined;
 
 const say = (msg: string) => console.log(`[pagos] ${msg}`);
@@ -50,6 +63,7 @@ function readConfig(env: NodeJS.ProcessEnv): Config {
     httpPort,
     lambdaPort: env.LAMBDA_PORT ? intEnv(env, 'LAMBDA_PORT', 0) : undefined,
     dynamoPort: intEnv(env, 'DYNAMODB_PORT', 8000),
+    sqsPort: intEnv(env, 'SQS_PORT', 9324),
     sandboxPort,
     paymentsTable: env.PAYMENTS_TABLE || 'pagos-local-payments',
     region: env.AWS_REGION || 'us-east-1',
@@ -87,21 +101,94 @@ async function main(): Promise<void> {
     { paymentsTable: config.paymentsTable },
     { log: (m) => say(`table ${m}`) },
   );
+  const queues = await startQueues(config);
   const conekta = await startConekta(config);
   const secret = process.env.NOTIFICATION_SIGNING_SECRET || randomBytes(32).toString('hex');
   const env = offlineEnv(config, lambdaPort, dynamo.endpoint, conekta, secret);
+  await startNotificationPipeline(config, dynamo.endpoint, queues, env);
   const offline = startOffline(config.httpPort, lambdaPort, env);
   await Promise.race([
     waitForApi(config.httpPort),
     rejectOnExit(offline, 'serverless offline'),
     rejectOnBuildFailure(offline),
   ]);
-  printReady(
-    config,
-    dynamo,
-    conekta.url,
-    secret !== process.env.NOTIFICATION_SIGNING_SECRET ? secret : undefined,
-  );
+  printReady(config, dynamo, queues, conekta.url);
+}
+
+type Queues = { endpoint: string; queueUrl: string; deadLetterQueueUrl: string };
+
+async function startQueues(config: Config): Promise<Queues> {
+  const t0 = performance.now();
+  await assertPortFree(config.sqsPort, 'SQS_PORT');
+  const sqs = await startLocalSqs({ port: config.sqsPort });
+  running.sqs = sqs;
+  const client = localSqsClient(sqs.endpoint, config.region);
+  try {
+    const urls = await createQueues(client, notificationQueueNames(localPrefix(config)));
+    say(`SQS (local-aws-sqs) at ${sqs.endpoint} in ${seconds(t0)}`);
+    return {
+      endpoint: sqs.endpoint,
+      queueUrl: urls.NotificationQueue!,
+      deadLetterQueueUrl: urls.NotificationDeadLetterQueue!,
+    };
+  } finally {
+    client.destroy();
+  }
+}
+
+/** pagos-local-payments -> pagos-local: the queues are named like the deployed stage's. */
+const localPrefix = (config: Config) => config.paymentsTable.replace(/-payments$/, '');
+
+/**
+ * The deployed handlers, in this process, with the environment serverless.yml gives them under
+ * local mode; the pollers call them the way Lambda's event source mappings would.
+ */
+async function startNotificationPipeline(
+  config: Config,
+  dynamoEndpoint: string,
+  queues: Queues,
+  offline: NodeJS.ProcessEnv,
+): Promise<void> {
+  Object.assign(process.env, {
+    AWS_ENDPOINT_URL_DYNAMODB: dynamoEndpoint,
+    AWS_ENDPOINT_URL_SQS: queues.endpoint,
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_REGION: config.region,
+    PAYMENTS_TABLE: config.paymentsTable,
+    PAGOS_LOCAL_MODE: 'true',
+    PAGOS_STAGE: offline.PAGOS_STAGE ?? 'local',
+    NOTIFICATION_QUEUE_URL: queues.queueUrl,
+    NOTIFICATION_DLQ_URL: queues.deadLetterQueueUrl,
+  });
+  delete process.env.AWS_SESSION_TOKEN;
+  delete process.env.AWS_PROFILE;
+  // Imported only now: each reads its settings once, at load, like a Lambda instance.
+  const [{ handler: enqueuer }, { handler: delivery }] = await Promise.all([
+    import('../functions/notification-enqueuer.js'),
+    import('../functions/notification-delivery.js'),
+  ]);
+  const dynamo = new DynamoDBClient({ endpoint: dynamoEndpoint, region: config.region });
+  const log = (m: string) => say(`notifications: ${m}`);
+  running.pollers = [
+    await pollTableStream({
+      dynamo,
+      endpoint: dynamoEndpoint,
+      region: config.region,
+      tableName: config.paymentsTable,
+      handler: enqueuer,
+      filters: await readStreamFilters(),
+      log,
+    }),
+    await pollQueue({
+      sqs: localSqsClient(queues.endpoint, config.region),
+      queueUrl: queues.queueUrl,
+      handler: delivery,
+      concurrency: 4,
+      log,
+    }),
+  ];
+  say(`notifications: table stream -> enqueuer -> ${queues.queueUrl} -> delivery`);
 }
 
 async function pickLambdaPort(config: Config): Promise<number> {
@@ -250,12 +337,7 @@ function rejectOnBuildFailure(child: ChildProcess): Promise<never> {
   });
 }
 
-function printReady(
-  config: Config,
-  dynamo: DynamoDbLocal,
-  conektaUrl: string,
-  generatedSecret?: string,
-): void {
+function printReady(config: Config, dynamo: DynamoDbLocal, queues: Queues, conektaUrl: string): void {
   const api = `http://localhost:${config.httpPort}`;
   // performance.now() counts from this process's start.
   console.log(`Pagos API ready at ${api} (started in ${seconds(0)})`);
@@ -267,11 +349,12 @@ function printReady(
     : ` (sandbox; signed webhooks -> ${api}/webhooks/conekta)`;
   console.log(`  Conekta: ${conektaUrl}${sandboxNote}`);
   console.log(`  DynamoDB Local: ${dynamo.endpoint} (table ${config.paymentsTable}, in memory)`);
-  if (generatedSecret) {
-    console.log(
-      `  NOTIFICATION_SIGNING_SECRET=${generatedSecret} (generated for this run; set it to keep one)`,
-    );
-  }
+  console.log(
+    `  SQS: ${queues.endpoint} (notifications; dead letters: npm run notifications -- list --dead)`,
+  );
+  console.log(
+    "  Notifications are signed with the merchant's own secret: POST /pagos with action signing_secret shows it.",
+  );
   console.log('  Ctrl-C stops everything.');
 }
 
@@ -300,7 +383,9 @@ function shutdown(code: number): Promise<never> {
 }
 
 async function stopAll(code: number): Promise<never> {
+  await Promise.all((running.pollers ?? []).map((p) => p.stop().catch(() => {})));
   await stopOffline();
+  await running.sqs?.stop().catch((err) => console.error('[pagos] SQS stop:', err));
   await running.sandbox?.stop().catch((err) => console.error('[pagos] sandbox stop:', err));
   await running.dynamo?.stop().catch((err) => console.error('[pagos] DynamoDB Local stop:', err));
   process.exit(code);

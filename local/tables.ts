@@ -123,7 +123,7 @@ const INTRINSICS = [
 ];
 
 /** `!GetAtt X.Arn` etc. resolve to their long form ({ 'Fn::GetAtt': ... }), so the YAML parses cleanly. */
-function cloudFormationTags(): Tags {
+export function cloudFormationTags(): Tags {
   return INTRINSICS.flatMap((name) => {
     const key = name === 'Ref' || name === 'Condition' ? name : `Fn::${name}`;
     const wrap = (value: unknown) => ({ [key]: value });

@@ -18,6 +18,10 @@ export type CreateCapture = {
   conekta: { body: string; headers: Record<string, string> };
   put: string;
   update: string;
+  /** How the completion is written: the whole record again (PutItem) or an update. */
+  completeOp: 'PutItem' | 'UpdateItem';
+  /** The per-key rate-limit counter's UpdateItem (RATE#...), made on every request. */
+  rate: string;
 };
 
 export type CreateSamples = Record<(typeof SERIES)[number], number[]> & {
@@ -29,6 +33,7 @@ const SERIES = [
   'floorConekta',
   'floorPut',
   'floorUpdate',
+  'floorRate',
   'floorReplayPut',
   'rawPut',
   'rawUpdate',
@@ -70,6 +75,7 @@ function substituted(capture: CreateCapture, ref: string) {
     headers,
     put: swap(capture.put),
     update: swap(capture.update),
+    rate: capture.rate,
   };
 }
 
@@ -93,6 +99,7 @@ function floorSteps(capture: CreateCapture, i: number, s: CreateSamples) {
   const floor = substituted(capture, reference('f', i));
   const raw = substituted(capture, reference('r', i));
   return async () => {
+    s.floorRate.push(await time(() => db.send(new UpdateItemCommand(JSON.parse(floor.rate)))));
     s.floorPut.push(await time(() => db.send(new PutItemCommand(JSON.parse(floor.put)))));
     s.floorConekta.push(
       await time(async () => {
@@ -105,7 +112,13 @@ function floorSteps(capture: CreateCapture, i: number, s: CreateSamples) {
         expectOk('raw POST /orders', res.status);
       }),
     );
-    s.floorUpdate.push(await time(() => db.send(new UpdateItemCommand(JSON.parse(floor.update)))));
+    s.floorUpdate.push(
+      await time(() =>
+        capture.completeOp === 'PutItem'
+          ? db.send(new PutItemCommand(JSON.parse(floor.update)))
+          : db.send(new UpdateItemCommand(JSON.parse(floor.update))),
+      ),
+    );
     // A replay's floor: the same conditional put, refused, returning the stored item.
     s.floorReplayPut.push(
       await time(() =>
@@ -120,7 +133,7 @@ function floorSteps(capture: CreateCapture, i: number, s: CreateSamples) {
       ),
     );
     s.rawPut.push(await time(() => rawDynamo('PutItem', raw.put)));
-    s.rawUpdate.push(await time(() => rawDynamo('UpdateItem', raw.update)));
+    s.rawUpdate.push(await time(() => rawDynamo(capture.completeOp, raw.update)));
   };
 }
 

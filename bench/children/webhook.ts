@@ -4,7 +4,7 @@
  * (plus the prepared events, ~1.5 KB each).
  */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { handler as webhookHandler } from '../../functions/conekta-webhook.js';
+import { handler as webhookHandler } from '../../functions/webhooks.js';
 import { apiGatewayEvent, lambdaContext } from '../../tests/support/lambda-http.js';
 import { asInvoke } from '../lib/invoke.js';
 import { serveCommands } from '../lib/serve.js';

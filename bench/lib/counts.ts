@@ -5,13 +5,13 @@
 import type { KeyObject } from 'node:crypto';
 import { type AttributeValue, type DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
-import { merchantFingerprint } from '../../lib/payments/fingerprints.js';
-import { notificationId } from '../../lib/payments/reconcile.js';
-import { DynamoPaymentStore, paymentKey } from '../../lib/store/payments.js';
-import { notificationKey, receiptKey } from '../../lib/store/reconcile.js';
+import { paymentKey } from '../../lib/store/payment-item.js';
+import { DynamoPaymentStore } from '../../lib/store/payments.js';
+import { table as tableOf } from '../../lib/store/table.js';
 import { apiGatewayEvent, lambdaContext } from '../../tests/support/lambda-http.js';
 import type { CreateCapture } from '../children/create.js';
 import {
+  BENCH_MERCHANT,
   MERCHANT_SECRET,
   paidEvent,
   reference,
@@ -78,6 +78,19 @@ async function sandboxOrders(c: CountContext, referenceId: string): Promise<numb
   return (list.data ?? []).filter((o) => o.metadata?.reference_id === referenceId).length;
 }
 
+/** The operation and the kind of item it touched: the payment, the rate counter, the credential. */
+export function classified(calls: readonly WireCall[]): WireCall[] {
+  const kind = (body: string) =>
+    body.includes('"RATE#')
+      ? ' (rate counter)'
+      : body.includes('"KEY#')
+        ? ' (credential)'
+        : body.includes('"PAY#')
+          ? ''
+          : ' (other)';
+  return calls.map((c) => ({ ...c, key: `${c.key}${kind(c.body)}` }));
+}
+
 function captureOf(referenceId: string, ddb: WireCall[], conekta: WireCall[]): CreateCapture {
   const only = (calls: WireCall[], key: string) => {
     const found = calls.filter((x) => x.key === key);
@@ -85,14 +98,21 @@ function captureOf(referenceId: string, ddb: WireCall[], conekta: WireCall[]): C
     return found[0]!;
   };
   const order = only(conekta, 'POST /orders');
+  // The payment's own writes, in order: the claim (a conditional PutItem), then the completion.
+  const writes = classified(ddb).filter((c) => c.key === 'PutItem' || c.key === 'UpdateItem');
+  if (writes.length !== 2 || writes[0]!.key !== 'PutItem')
+    throw new Error(`expected a claim and a completion, saw ${writes.map((w) => w.key)}`);
+  const [claim, complete] = writes as [WireCall, WireCall];
   const headers = Object.fromEntries(
     KEPT_HEADERS.flatMap((h) => (order.headers[h] ? [[h, String(order.headers[h])]] : [])),
   );
   return {
     ref: referenceId,
     conekta: { body: order.body, headers },
-    put: only(ddb, 'PutItem').body,
-    update: only(ddb, 'UpdateItem').body,
+    put: claim.body,
+    update: complete.body,
+    completeOp: complete.key as 'PutItem' | 'UpdateItem',
+    rate: only(classified(ddb), 'UpdateItem (rate counter)').body,
   };
 }
 
@@ -113,22 +133,31 @@ export async function countCreates(c: CountContext, times: number): Promise<Crea
   };
   let capture: CreateCapture | undefined;
   let itemBytes = 0;
+  // The instance's first request with a key also resolves whose key it is (GET /companies/current,
+  // the credential item); later requests remember it. Counted per payment, after that.
+  await call(c.pagos, jsonEvent(seedRequest(reference('c-warm', 0), c.storefront.url)), 'warm-up create');
   for (let j = 0; j < times; j++) {
     const ref = reference('c', j);
     c.ddbProxy.take();
     c.conektaProxy.take();
-    await call(c.pagos, jsonEvent(seedRequest(ref, c.storefront.url)), 'create');
+    const answer = JSON.parse(
+      await call(c.pagos, jsonEvent(seedRequest(ref, c.storefront.url)), 'create'),
+    ) as {
+      metadata?: { pagos_merchant?: string };
+    };
     const ddb = c.ddbProxy.take();
     const conekta = c.conektaProxy.take();
     await call(c.pagos, jsonEvent(seedRequest(ref, c.storefront.url)), 'replay');
-    result.dynamoReplay.push(countByKey(c.ddbProxy.take()));
+    result.dynamoReplay.push(countByKey(classified(c.ddbProxy.take())));
     result.conektaCreate.push(countByKey(conekta));
     result.conektaReplay.push(countByKey(c.conektaProxy.take()));
-    result.dynamoCreate.push(countByKey(ddb));
+    result.dynamoCreate.push(countByKey(classified(ddb)));
     result.sandboxOrders.push(await sandboxOrders(c, ref));
     if (j === 0) {
       capture = captureOf(ref, ddb, conekta);
-      itemBytes = itemSize(await getItem(c, paymentKey(merchantFingerprint(MERCHANT_SECRET), ref)));
+      const merchant = answer.metadata?.pagos_merchant;
+      if (!merchant) throw new Error('the create answer carries no pagos_merchant metadata');
+      itemBytes = itemSize(await getItem(c, paymentKey(merchant, ref)));
     }
   }
   const claimBytes = itemSize((JSON.parse(capture!.put) as { Item: Item }).Item);
@@ -136,28 +165,17 @@ export async function countCreates(c: CountContext, times: number): Promise<Crea
 }
 
 export type WebhookCounts = {
-  variant: 'notify' | 'plain';
   dynamo: Record<string, number>[];
   storefrontHits: number[];
-  bytes: { payment: number; receipt: number; outbox: number };
+  paymentBytes: number;
 };
 
-/** One order.paid per seeded payment, with a notification_url (the storefront stub) or without. */
-export async function countWebhooks(
-  c: CountContext,
-  variant: 'notify' | 'plain',
-  times: number,
-): Promise<WebhookCounts> {
-  const store = new DynamoPaymentStore(c.db, c.table);
-  const counts: WebhookCounts = {
-    variant,
-    dynamo: [],
-    storefrontHits: [],
-    bytes: { payment: 0, receipt: 0, outbox: 0 },
-  };
+/** One order.paid per seeded payment (with a notification_url, as every payment link has). */
+export async function countWebhooks(c: CountContext, times: number): Promise<WebhookCounts> {
+  const store = new DynamoPaymentStore(tableOf(c.db, c.table));
+  const counts: WebhookCounts = { dynamo: [], storefrontHits: [], paymentBytes: 0 };
   for (let j = 0; j < times; j++) {
-    const url = variant === 'notify' ? c.storefront.url : undefined;
-    const p: SeededPayment = await seedPayment(store, 'm_bench_count', reference(`w${variant[0]}`, j), url);
+    const p: SeededPayment = await seedPayment(store, BENCH_MERCHANT, reference('wc', j), c.storefront.url);
     const { body, digest } = paidEvent(p, c.privateKey);
     const event = apiGatewayEvent(
       'POST',
@@ -169,17 +187,9 @@ export async function countWebhooks(
     c.ddbProxy.take();
     const answer = await call(c.webhook, event, 'webhook');
     if (!answer.includes('"applied"')) throw new Error(`webhook not applied: ${answer}`);
-    counts.dynamo.push(countByKey(c.ddbProxy.take()));
+    counts.dynamo.push(countByKey(classified(c.ddbProxy.take())));
     counts.storefrontHits.push(c.storefront.hits() - hits);
-    if (j === 0)
-      counts.bytes = await webhookBytes(c, p, (JSON.parse(body.toString()) as { id: string }).id, url);
+    if (j === 0) counts.paymentBytes = itemSize(await getItem(c, paymentKey(p.merchant, p.referenceId)));
   }
   return counts;
-}
-
-async function webhookBytes(c: CountContext, p: SeededPayment, eventId: string, url: string | undefined) {
-  const payment = itemSize(await getItem(c, paymentKey(p.merchant, p.referenceId)));
-  const receipt = itemSize(await getItem(c, receiptKey(eventId)));
-  const outbox = url ? itemSize(await getItem(c, notificationKey(notificationId(p, 'paid')))) : 0;
-  return { payment, receipt, outbox };
 }

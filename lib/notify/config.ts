@@ -1,20 +1,21 @@
 /** Notification settings from the environment, read once per Lambda instance. */
+import type { BreakerConfig } from './breaker.js';
 import { parseRetrySchedule } from './schedule.js';
 
 export type NotifyConfig = {
-  /** HMAC key of Pagos-Signature; without it nothing is sent (never unsigned). */
-  signingSecret: string;
+  /** The queue the enqueuer fills and the delivery function drains (and re-sends to). */
+  queueUrl: string;
+  /** Where a notification goes after its last attempt (and SQS moves poison messages). */
+  deadLetterQueueUrl: string;
   /** Seconds between attempts; see schedule.ts. */
   retrySchedule: readonly number[];
-  /** One delivery, DNS to last response byte. */
+  /** One delivery, DNS to last response byte: short, so a silent storefront costs little. */
   timeoutMs: number;
-  /** The webhook's immediate first attempt: shorter, so Conekta gets its answer quickly. */
-  firstAttemptTimeoutMs: number;
-  /** A claimed attempt that never reported back (crashed sweeper) is due again after this. */
-  leaseMs: number;
-  /** Deliveries in flight at once in one sweep, and to any one host. */
-  concurrency: number;
-  perTargetConcurrency: number;
+  /** Deliveries in flight at once to any one host, in one invocation. */
+  perHostConcurrency: number;
+  breaker: BreakerConfig;
+  /** How long a merchant's signing secrets are reused before they are read again. */
+  secretCacheMs: number;
   /** `PAGOS_LOCAL_MODE=true`: loopback and private targets allowed (the storefront runs here). */
   localMode: boolean;
   /** `Stage` dimension of every metric (lib/http/metrics.ts). */
@@ -35,19 +36,33 @@ function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number): nu
 }
 
 export function readNotifyConfig(env: NodeJS.ProcessEnv = process.env): NotifyConfig {
-  const timeoutMs = positiveInt(env, 'NOTIFICATION_TIMEOUT_MS', 5000);
+  const cooldownMs = positiveInt(env, 'NOTIFICATION_BREAKER_COOLDOWN_MS', 60_000);
   return {
-    signingSecret: env.NOTIFICATION_SIGNING_SECRET ?? '',
+    queueUrl: env.NOTIFICATION_QUEUE_URL ?? '',
+    deadLetterQueueUrl: env.NOTIFICATION_DLQ_URL ?? '',
     retrySchedule: parseRetrySchedule(env.NOTIFICATION_RETRY_SCHEDULE),
-    timeoutMs,
-    firstAttemptTimeoutMs: Math.min(
-      timeoutMs,
-      positiveInt(env, 'NOTIFICATION_FIRST_ATTEMPT_TIMEOUT_MS', 3000),
-    ),
-    leaseMs: positiveInt(env, 'NOTIFICATION_LEASE_MS', Math.max(60_000, timeoutMs * 3)),
-    concurrency: positiveInt(env, 'NOTIFICATION_CONCURRENCY', 16),
-    perTargetConcurrency: positiveInt(env, 'NOTIFICATION_PER_TARGET_CONCURRENCY', 2),
+    timeoutMs: positiveInt(env, 'NOTIFICATION_TIMEOUT_MS', 5000),
+    perHostConcurrency: positiveInt(env, 'NOTIFICATION_PER_HOST_CONCURRENCY', 2),
+    breaker: {
+      threshold: positiveInt(env, 'NOTIFICATION_BREAKER_THRESHOLD', 3),
+      cooldownMs,
+      // 15 min: also the longest SQS delay, so a deferred message needs no hop.
+      maxCooldownMs: Math.max(cooldownMs, positiveInt(env, 'NOTIFICATION_BREAKER_MAX_COOLDOWN_MS', 900_000)),
+    },
+    secretCacheMs: positiveInt(env, 'NOTIFICATION_SECRET_CACHE_MS', 30_000),
     localMode: env.PAGOS_LOCAL_MODE === 'true',
     stage: env.PAGOS_STAGE || 'local',
   };
+}
+
+/** Both queue URLs are required where notifications are sent; a clear error instead of a silent drop. */
+export function requireQueues(config: NotifyConfig): void {
+  const missing = [
+    ['NOTIFICATION_QUEUE_URL', config.queueUrl],
+    ['NOTIFICATION_DLQ_URL', config.deadLetterQueueUrl],
+  ].filter(([, v]) => !v);
+  if (missing.length > 0)
+    throw new NotifyConfigError(
+      `${missing.map(([n]) => n).join(' and ')} must be set (serverless.yml sets them)`,
+    );
 }

@@ -70,3 +70,27 @@ export function targetOf(url: string): string {
     return 'invalid-url';
   }
 }
+
+/**
+ * Attempts in flight per host across every invocation of a function instance. A message whose
+ * host is already at its limit is not waited for: the delivery function puts it off (no attempt),
+ * so no invocation, and no poller slot, sits behind a slow host's open connections.
+ */
+export class HostSlots {
+  private readonly inFlight = new Map<string, number>();
+
+  constructor(private readonly perHost: number) {}
+
+  tryTake(host: string): boolean {
+    const n = this.inFlight.get(host) ?? 0;
+    if (n >= this.perHost) return false;
+    this.inFlight.set(host, n + 1);
+    return true;
+  }
+
+  give(host: string): void {
+    const n = (this.inFlight.get(host) ?? 1) - 1;
+    if (n <= 0) this.inFlight.delete(host);
+    else this.inFlight.set(host, n);
+  }
+}

@@ -41,6 +41,8 @@ export type LocalStack = {
   api: string;
   sandbox: string;
   dynamoPort: number;
+  /** The local SQS server of the notification queues. */
+  sqs: string;
   /** The start.ts process itself (its own process group). */
   child: ChildProcess;
   output(): string;
@@ -52,7 +54,8 @@ export async function startLocalStack(
   extraEnv: Record<string, string>,
   opts: { buildFolder: string },
 ): Promise<LocalStack> {
-  const [port, sandboxPort, dynamoPort, lambdaPort] = await Promise.all([
+  const [port, sandboxPort, dynamoPort, lambdaPort, sqsPort] = await Promise.all([
+    freePort(),
     freePort(),
     freePort(),
     freePort(),
@@ -64,6 +67,9 @@ export async function startLocalStack(
   delete env.CONEKTA_API_URL;
   delete env.PAYMENTS_TABLE;
   delete env.CONEKTA_WEBHOOK_PUBLIC_KEYS; // other test files in this worker may have set it
+  delete env.AWS_ENDPOINT_URL_SQS; // npm start runs its own SQS
+  delete env.NOTIFICATION_QUEUE_URL;
+  delete env.NOTIFICATION_DLQ_URL;
   // `npm start` is `tsx local/start.ts`; the same script under tsx's loader, without the tsx CLI in
   // between: that wrapper SIGKILLs its child when a relayed SIGTERM is not acknowledged within 30 ms
   // (a busy machine), which would orphan DynamoDB Local and serverless-offline (own process groups).
@@ -75,6 +81,7 @@ export async function startLocalStack(
       LAMBDA_PORT: String(lambdaPort),
       CONEKTA_SANDBOX_PORT: String(sandboxPort),
       DYNAMODB_PORT: String(dynamoPort),
+      SQS_PORT: String(sqsPort),
       PAGOS_ESBUILD_WORK_FOLDER: opts.buildFolder,
       PAGOS_ESBUILD_WATCH: '.no-watch/**', // no rebuild mid-request if the tree changes
     },
@@ -92,6 +99,7 @@ export async function startLocalStack(
     api,
     sandbox: `http://localhost:${sandboxPort}`,
     dynamoPort,
+    sqs: `http://127.0.0.1:${sqsPort}`,
     child,
     output: () => output,
     stop: () => stop(child),

@@ -37,26 +37,28 @@ export function anAttempt(overrides: Partial<Loose<Attempt>> = {}): Attempt {
 /** A record whose payment-level fields are derived from its attempts, as every write leaves them. */
 export function aPayment(
   attempts: Attempt[] = [anAttempt()],
-  overrides: Partial<PaymentRecord> = {},
+  overrides: Partial<Loose<PaymentRecord>> = {},
 ): PaymentRecord {
   const current = overrides.currentAttempt ?? attempts.at(-1)!.id;
-  return derive({
-    merchant: MERCHANT.id,
-    referenceId: `ref-${randomUUID().slice(0, 8)}`,
-    provider: MERCHANT.provider,
-    livemode: false,
-    status: 'creating',
-    currentAttempt: current,
-    attempts: Object.fromEntries(attempts.map((a) => [a.id, a])),
-    notificationUrl: 'https://shop.example.com/notify',
-    replayOrder: JSON.stringify({ id: attempts.at(-1)!.orderId }),
-    refunds: {},
-    history: [],
-    version: 1,
-    createdAt: '2026-12-01T00:00:00.000Z',
-    updatedAt: '2026-12-01T00:00:00.000Z',
-    ...overrides,
-  });
+  return derive(
+    defined<PaymentRecord>({
+      merchant: MERCHANT.id,
+      referenceId: `ref-${randomUUID().slice(0, 8)}`,
+      provider: MERCHANT.provider,
+      livemode: false,
+      status: 'creating',
+      currentAttempt: current,
+      attempts: Object.fromEntries(attempts.map((a) => [a.id, a])),
+      notificationUrl: 'https://shop.example.com/notify',
+      replayOrder: JSON.stringify({ id: attempts.at(-1)!.orderId }),
+      refunds: {},
+      history: [],
+      version: 1,
+      createdAt: '2026-12-01T00:00:00.000Z',
+      updatedAt: '2026-12-01T00:00:00.000Z',
+      ...overrides,
+    } as Loose<PaymentRecord>),
+  );
 }
 
 export function aSnapshot(

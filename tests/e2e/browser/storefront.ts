@@ -8,7 +8,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 // @ts-expect-error: plain JS snippet that the README quotes for storefronts
-import { verifyPagosSignature } from '../../../docs/verify-pagos-signature.mjs';
+import { verifyPagosNotification } from '../../../docs/verify-pagos-signature.mjs';
 
 export type StorefrontOrder = { key: string; reference: string; amount: string };
 
@@ -36,6 +36,10 @@ export type PagosJson = {
   checkout?: { url?: string };
   payment?: { status?: string; history?: Array<{ source: string }> };
   error?: { code?: string; message?: string };
+  /** The signing_secret action's answer. */
+  merchant?: string;
+  livemode?: boolean;
+  signing_secrets?: Array<{ secret: string }>;
 };
 export type PagosAnswer = { status: number; json: PagosJson };
 
@@ -52,7 +56,7 @@ export type Storefront = {
   stop(): Promise<void>;
 };
 
-type Options = { api: string; merchantSecret: string; signingSecret: string; orders: StorefrontOrder[] };
+type Options = { api: string; merchantSecret: string; orders: StorefrontOrder[] };
 
 const RETURN_PATH = '/conekta/conekta_order';
 const VIEW_PATH = '/api/payment-view';
@@ -82,6 +86,15 @@ export async function startStorefront(options: Options): Promise<Storefront> {
     received.filter((r) => r.valid && r.payload?.reference_id === reference).map((r) => r.payload!);
   const pagos = (body: Record<string, unknown>) =>
     callPagos(options.api, { provider: 'conekta', secret: options.merchantSecret, ...body });
+  // What a storefront keeps from Pagos: its merchant id, mode and signing secret(s).
+  const keys = await pagos({ action: 'signing_secret' });
+  if (keys.status !== 200)
+    throw new Error(`signing_secret answered ${keys.status}: ${JSON.stringify(keys.json)}`);
+  const mine = {
+    secret: (keys.json.signing_secrets ?? []).map((k) => k.secret),
+    merchant: String(keys.json.merchant),
+    livemode: keys.json.livemode === true,
+  };
 
   const routes = {
     home: () => html(catalogue(options.orders, (ref) => valid(ref).at(-1)?.status)),
@@ -102,8 +115,9 @@ export async function startStorefront(options: Options): Promise<Storefront> {
     view: (reference: string | undefined) =>
       reference ? buyerView(valid(reference).at(-1)?.status, created.get(reference)?.checkoutUrl) : undefined,
     notify: (body: string, signature: string) => {
-      const ok = verifyPagosSignature(body, signature, options.signingSecret) === true;
-      received.push({ at: Date.now(), valid: ok, signature, body, ...(ok && { payload: JSON.parse(body) }) });
+      const payload = verifyPagosNotification(body, signature, mine);
+      const ok = payload !== null;
+      received.push({ at: Date.now(), valid: ok, signature, body, ...(ok && { payload }) });
       // 401 for a bad signature: Pagos retries, and the test sees it in `received`.
       return { status: ok ? 200 : 401, headers: { 'content-type': 'text/plain' }, body: ok ? 'ok' : 'bad' };
     },

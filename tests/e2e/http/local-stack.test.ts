@@ -1,11 +1,15 @@
 /**
- * The README's promise, checked: `npm start` brings up the whole stack (DynamoDB Local, the
+ * The README's promise, checked: `npm start` brings up the whole stack (DynamoDB Local, SQS, the
  * Conekta sandbox, serverless-offline), the seed request works over HTTP, a payment on the
- * sandbox reaches the stored record through the webhook route, and SIGTERM leaves nothing behind.
+ * sandbox reaches the stored record through the webhook route and the storefront through the
+ * table stream -> SQS -> delivery path, signed with the merchant's secret, and SIGTERM leaves
+ * nothing behind.
  */
 import { type ChildProcess, execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { type LocalStack, startLocalStack } from '../../support/local-stack.js';
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { type LocalStack, startLocalStack, waitFor } from '../../support/local-stack.js';
 
 let stack: LocalStack;
 let child: ChildProcess;
@@ -89,6 +93,52 @@ it('follows a payment made on the sandbox through the webhook route', async () =
   expect(res.json.payment.history.map((h: { source: string }) => h.source)).toContainEqual(
     expect.stringMatching(/^webhook:/),
   );
+});
+
+it('tells the storefront through the stream, SQS and the delivery function, signed for its merchant', async () => {
+  const received: { headers: IncomingHttpHeaders; raw: Buffer }[] = [];
+  const storefront = createServer(async (req, res) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    received.push({ headers: req.headers, raw: Buffer.concat(chunks) });
+    res.writeHead(204).end();
+  });
+  await new Promise<void>((r) => storefront.listen(0, '127.0.0.1', () => r()));
+  try {
+    const url = `http://127.0.0.1:${(storefront.address() as AddressInfo).port}/pagos/notify`;
+    const keys = await pagos({ provider: 'conekta', action: 'signing_secret', secret });
+    expect(keys.status).toBe(200);
+    const created = await pagos({ ...seed, reference_id: 'e2e-notified', notification_url: url });
+    expect(created.status).toBe(200);
+    await fetch(`${sandbox}/_sandbox/orders/${created.json.id}/pay_card`, { method: 'POST' });
+    const path = '../../../docs/verify-pagos-signature.mjs';
+    const { verifyPagosNotification } = (await import(path)) as {
+      verifyPagosNotification: (raw: Buffer, header: unknown, o: object) => Record<string, unknown> | null;
+    };
+    const paid = await waitFor(
+      'payment.paid at the storefront',
+      () =>
+        received
+          .map((r) =>
+            verifyPagosNotification(r.raw, r.headers['pagos-signature'], {
+              secret: keys.json.signing_secrets[0].secret,
+              merchant: keys.json.merchant,
+              livemode: keys.json.livemode,
+            }),
+          )
+          .find((n) => n?.status === 'paid'),
+      20_000,
+      () => `received: ${received.map((r) => r.raw.toString()).join('\n')}\n${output()}`,
+    );
+    expect(paid).toMatchObject({
+      type: 'payment.paid',
+      reference_id: 'e2e-notified',
+      order_id: created.json.id,
+    });
+  } finally {
+    storefront.closeAllConnections();
+    await new Promise<void>((r) => storefront.close(() => r()));
+  }
 });
 
 it('stops every child on SIGTERM', async () => {

@@ -1,0 +1,68 @@
+/**
+ * The notification queue on SQS. Sends go in batches of 10 (SendMessageBatch, SQS's limit), each
+ * entry with the storefront's host as `MessageGroupId` (SQS fair queues: one storefront's backlog
+ * does not delay the others) and its own `DelaySeconds` (at most 900). A send reports which of
+ * its entries failed, so a caller retries exactly those.
+ */
+import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { encodeQueuedNotification, messageGroupOf, type QueuedNotification } from './message.js';
+
+/** SQS's longest delivery delay: longer waits hop (lib/notify/deliver.ts). */
+export const MAX_DELAY_SECONDS = 900;
+const BATCH = 10;
+
+export type Outgoing = {
+  /** The caller's name for the entry, returned when it failed. */
+  key: string;
+  message: QueuedNotification;
+  delaySeconds: number;
+};
+
+export type Destination = 'queue' | 'dead';
+
+export interface NotificationQueue {
+  /** Sends every entry; resolves with the keys of those SQS did not take, and why. */
+  send(entries: readonly Outgoing[], to: Destination): Promise<Map<string, string>>;
+}
+
+export const delaySecondsUntil = (dueAt: number, now: number): number =>
+  Math.min(MAX_DELAY_SECONDS, Math.max(0, Math.ceil((dueAt - now) / 1000)));
+
+export class SqsNotificationQueue implements NotificationQueue {
+  constructor(
+    private readonly client: SQSClient,
+    private readonly urls: { queue: string; dead: string },
+  ) {}
+
+  async send(entries: readonly Outgoing[], to: Destination): Promise<Map<string, string>> {
+    const failed = new Map<string, string>();
+    const url = to === 'queue' ? this.urls.queue : this.urls.dead;
+    const batches: Outgoing[][] = [];
+    for (let i = 0; i < entries.length; i += BATCH) batches.push(entries.slice(i, i + BATCH));
+    await Promise.all(
+      batches.map(async (batch) => {
+        try {
+          const out = await this.client.send(
+            new SendMessageBatchCommand({
+              QueueUrl: url,
+              Entries: batch.map((e, i) => ({
+                Id: String(i),
+                MessageBody: encodeQueuedNotification(e.message),
+                MessageGroupId: messageGroupOf(e.message.url),
+                DelaySeconds: Math.min(MAX_DELAY_SECONDS, Math.max(0, Math.round(e.delaySeconds))),
+              })),
+            }),
+          );
+          for (const f of out.Failed ?? []) {
+            const entry = batch[Number(f.Id)];
+            if (entry) failed.set(entry.key, `${f.Code ?? 'error'}: ${f.Message ?? ''}`.trim());
+          }
+        } catch (error) {
+          const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+          for (const e of batch) failed.set(e.key, reason);
+        }
+      }),
+    );
+    return failed;
+  }
+}
