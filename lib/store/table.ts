@@ -21,7 +21,11 @@ export function dynamoClient(opts: { functionTimeoutMs: number }): DynamoDBClien
   const requestTimeout = Math.max(500, Math.min(3_000, Math.floor(opts.functionTimeoutMs / 5)));
   return new DynamoDBClient({
     maxAttempts: 3,
-    requestHandler: { connectionTimeout: Math.min(1_000, requestTimeout), requestTimeout, throwOnRequestTimeout: true },
+    requestHandler: {
+      connectionTimeout: Math.min(1_000, requestTimeout),
+      requestTimeout,
+      throwOnRequestTimeout: true,
+    },
   });
 }
 

@@ -279,7 +279,8 @@ export function describeErrors(errors: readonly ErrorObject[] | null | undefined
 function headerMap(headers: HeaderBag): Map<string, string> {
   const map = new Map<string, string>();
   if (headers instanceof Headers) {
-    for (const [key, value] of headers as unknown as Iterable<[string, string]>) map.set(key.toLowerCase(), value);
+    for (const [key, value] of headers as unknown as Iterable<[string, string]>)
+      map.set(key.toLowerCase(), value);
     return map;
   }
   for (const [key, value] of Object.entries(headers)) {

@@ -32,6 +32,7 @@ const pagos = async (body: unknown) => {
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(body),
   });
+  // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary JSON answers
   return { status: res.status, json: (await res.json()) as Record<string, any> };
 };
 
