@@ -2,6 +2,7 @@
 // stream (DynamoDB Local) -> a stream handler, and an SQS queue (local-aws-sqs) -> a queue handler,
 // with Lambda's event shapes and its ReportBatchItemFailures rules. The handlers are the deployed
 // ones (functions/notification-*.ts); only the polling is local.
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   DescribeStreamCommand,
@@ -82,9 +83,43 @@ export type StreamPollerOptions = {
   idleMs?: number;
   timeoutMs?: number;
   log?: Log;
+  /** Where each shard was read to, so a restart resumes there; unset: every start reads from the start. */
+  checkpoint?: StreamCheckpoint;
 };
 
-/** Polls every shard of the table's stream from its start, in order, like Lambda's mapping. */
+/** The last sequence number handled per shard (Lambda keeps this in the event source mapping). */
+export type StreamCheckpoint = {
+  load(): Record<string, string>;
+  save(shardId: string, sequenceNumber: string): void;
+};
+
+/** A checkpoint in a JSON file, rewritten atomically (a rename) on every save. */
+export function fileCheckpoint(path: string): StreamCheckpoint {
+  let positions: Record<string, string> = {};
+  return {
+    load() {
+      if (!existsSync(path)) return {};
+      try {
+        positions = JSON.parse(readFileSync(path, 'utf8')) as Record<string, string>;
+      } catch (cause) {
+        throw new Error(`${path} is not the stream checkpoint JSON; delete it or run npm start -- --fresh`, {
+          cause,
+        });
+      }
+      return { ...positions };
+    },
+    save(shardId, sequenceNumber) {
+      positions = { ...positions, [shardId]: sequenceNumber };
+      writeFileSync(`${path}.tmp`, JSON.stringify(positions));
+      renameSync(`${path}.tmp`, path);
+    },
+  };
+}
+
+/**
+ * Polls every shard of the table's stream in order, like Lambda's mapping: from the checkpoint
+ * where there is one, else from the shard's start.
+ */
 export async function pollTableStream(options: StreamPollerOptions): Promise<Poller> {
   const log = options.log ?? (() => {});
   const { Table } = await options.dynamo.send(new DescribeTableCommand({ TableName: options.tableName }));
@@ -98,6 +133,37 @@ export async function pollTableStream(options: StreamPollerOptions): Promise<Pol
   const iterators = new Map<string, string | undefined>(); // shard -> next iterator (undefined: closed)
   let stopped = false;
   const pending: StreamRecord[] = [];
+  const resumeAt = options.checkpoint?.load() ?? {};
+
+  const firstIterator = async (shardId: string): Promise<string | undefined> => {
+    const after = resumeAt[shardId];
+    if (after) {
+      try {
+        const { ShardIterator } = await streams.send(
+          new GetShardIteratorCommand({
+            StreamArn: streamArn,
+            ShardId: shardId,
+            ShardIteratorType: 'AFTER_SEQUENCE_NUMBER',
+            SequenceNumber: after,
+          }),
+        );
+        return ShardIterator;
+      } catch (error) {
+        // Trimmed past the checkpoint (24 h): what is left is all there is, as with Lambda.
+        log(
+          `shard ${shardId}: resuming after ${after} failed (${(error as Error).name}); reading from its start`,
+        );
+      }
+    }
+    const { ShardIterator } = await streams.send(
+      new GetShardIteratorCommand({
+        StreamArn: streamArn,
+        ShardId: shardId,
+        ShardIteratorType: 'TRIM_HORIZON',
+      }),
+    );
+    return ShardIterator;
+  };
 
   const discover = async () => {
     const { StreamDescription } = await streams.send(new DescribeStreamCommand({ StreamArn: streamArn }));
@@ -106,10 +172,7 @@ export async function pollTableStream(options: StreamPollerOptions): Promise<Pol
       if (iterators.has(id)) continue;
       // A child shard waits until its parent is read to the end (Lambda keeps that order too).
       if (shard.ParentShardId && iterators.get(shard.ParentShardId) !== undefined) continue;
-      const { ShardIterator } = await streams.send(
-        new GetShardIteratorCommand({ StreamArn: streamArn, ShardId: id, ShardIteratorType: 'TRIM_HORIZON' }),
-      );
-      iterators.set(id, ShardIterator);
+      iterators.set(id, await firstIterator(id));
     }
   };
 
@@ -129,8 +192,15 @@ export async function pollTableStream(options: StreamPollerOptions): Promise<Pol
       },
     }) as DynamoDBRecord;
 
-  /** Hands the pending records to the handler until they are all done (or skipped). */
-  const deliverPending = async () => {
+  /** Records leave `pending` only here: done or skipped, so the checkpoint moves past them. */
+  const consume = (shardId: string, count: number) => {
+    const done = pending.splice(0, count);
+    const last = done.at(-1)?.dynamodb?.SequenceNumber;
+    if (last) options.checkpoint?.save(shardId, last);
+  };
+
+  /** Hands the pending records (all of one shard) to the handler until they are all done (or skipped). */
+  const deliverPending = async (shardId: string) => {
     let retries = 0;
     while (pending.length > 0 && !stopped) {
       const batch = pending.slice(0, options.batchSize ?? 100);
@@ -149,15 +219,15 @@ export async function pollTableStream(options: StreamPollerOptions): Promise<Pol
         retryFrom = 0;
       }
       if (retryFrom === undefined) {
-        pending.splice(0, batch.length);
+        consume(shardId, batch.length);
         retries = 0;
         continue;
       }
-      pending.splice(0, retryFrom); // the records before the failed one are done
+      consume(shardId, retryFrom); // the records before the failed one are done
       retries += 1;
       if (retries > (options.maxRetries ?? 10)) {
         log(`stream record ${pending[0]?.dynamodb?.SequenceNumber} skipped after ${retries - 1} retries`);
-        pending.shift();
+        consume(shardId, 1);
         retries = 0;
         continue;
       }
@@ -183,7 +253,10 @@ export async function pollTableStream(options: StreamPollerOptions): Promise<Pol
           );
           got += out.Records?.length ?? 0;
           pending.push(...records);
-          await deliverPending();
+          await deliverPending(shard);
+          // Filtered-out records are handled too: move past them even when none reached the handler.
+          const lastRead = out.Records?.at(-1)?.dynamodb?.SequenceNumber;
+          if (lastRead && pending.length === 0 && !stopped) options.checkpoint?.save(shard, lastRead);
         }
         if (got === 0) await sleep(options.idleMs ?? 100);
       } catch (error) {

@@ -1,36 +1,104 @@
 // A real-wire SQS on this machine (the `local-aws-sqs` server, JSON and query protocols) and the
 // queues serverless.yml declares, created from that file so the local shape cannot drift.
 import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
   CreateQueueCommand,
   GetQueueAttributesCommand,
+  GetQueueUrlCommand,
   type QueueAttributeName,
+  SendMessageCommand,
+  type SendMessageCommandInput,
   SQSClient,
 } from '@aws-sdk/client-sqs';
-import { createSqsServer } from 'local-aws-sqs';
+import { createRequestHandler, createSqsServer } from 'local-aws-sqs';
 import { parse } from 'yaml';
+import { journalingProxy } from './sqs-journal.js';
 import { cloudFormationTags, SERVERLESS_YML } from './tables.js';
 
-export type LocalSqs = { endpoint: string; port: number; stop(): Promise<void> };
+export type LocalSqs = {
+  endpoint: string;
+  port: number;
+  /**
+   * With a journal: sends the messages still pending at the last stop again (call once, after
+   * createQueues and before anything polls); the number restored. Without: 0.
+   */
+  restore(): Promise<number>;
+  stop(): Promise<void>;
+};
 
-export async function startLocalSqs(options: { port?: number; hostname?: string } = {}): Promise<LocalSqs> {
+export type LocalSqsOptions = {
+  port?: number;
+  hostname?: string;
+  /** Keep pending messages across restarts in this file (local/sqs-journal.ts); unset: memory only. */
+  journalPath?: string;
+};
+
+export async function startLocalSqs(options: LocalSqsOptions = {}): Promise<LocalSqs> {
   const hostname = options.hostname ?? '127.0.0.1';
-  const server = await createSqsServer({
-    port: options.port ?? 0,
-    hostname,
-    emulateQueueCreationLifecycle: false,
-  });
-  const { port } = server.address() as AddressInfo;
+  if (!options.journalPath) {
+    const server = await createSqsServer({
+      port: options.port ?? 0,
+      hostname,
+      emulateQueueCreationLifecycle: false,
+    });
+    const { port } = server.address() as AddressInfo;
+    return {
+      endpoint: `http://${hostname}:${port}`,
+      port,
+      restore: async () => 0,
+      stop: () => close(server),
+    };
+  }
+  // The proxy listens first: local-aws-sqs writes its port into every QueueUrl, and the SDK sends
+  // each call to its QueueUrl's host, so that port must be the proxy's or calls would bypass the journal.
+  let upstream = '';
+  const proxy = journalingProxy({ upstream: () => upstream, journalPath: options.journalPath });
+  const port = await listen(proxy.server, options.port ?? 0, hostname);
+  const { requestHandler } = createRequestHandler({ port, hostname, emulateQueueCreationLifecycle: false });
+  const inner = createServer((req, res) => void requestHandler(req, res));
+  upstream = `http://${hostname}:${await listen(inner, 0, hostname)}`;
+  const endpoint = `http://${hostname}:${port}`;
   return {
-    endpoint: `http://${hostname}:${port}`,
+    endpoint,
     port,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections?.();
-        server.close(() => resolve());
-      }),
+    restore: async () => {
+      const client = localSqsClient(endpoint);
+      const urls = new Map<string, string>();
+      try {
+        return await proxy.restore(async (queueName, entry) => {
+          let url = urls.get(queueName);
+          if (!url) {
+            url = (await client.send(new GetQueueUrlCommand({ QueueName: queueName }))).QueueUrl!;
+            urls.set(queueName, url);
+          }
+          const input: SendMessageCommandInput = { QueueUrl: url, ...entry } as SendMessageCommandInput;
+          return (await client.send(new SendMessageCommand(input))).MessageId!;
+        });
+      } finally {
+        client.destroy();
+      }
+    },
+    stop: async () => {
+      await close(proxy.server);
+      await close(inner);
+    },
   };
+}
+
+function listen(server: Server, port: number, hostname: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, hostname, () => resolve((server.address() as AddressInfo).port));
+  });
+}
+
+function close(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.closeAllConnections?.();
+    server.close(() => resolve());
+  });
 }
 
 /** A client for the local server: fixed fake credentials, never the shell's. */

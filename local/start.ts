@@ -1,16 +1,24 @@
-// `npm start`: the whole service on this machine. DynamoDB Local (in memory) + tables from serverless.yml,
+// `npm start`: the whole service on this machine. DynamoDB Local (on disk) + tables from serverless.yml,
 // the Conekta sandbox posting signed webhooks to the local webhook route, the API via serverless-offline,
 // and the notification pipeline: a wire-protocol SQS server with the queues from serverless.yml, and
 // the deployed enqueuer and delivery handlers fed by pollers that do what Lambda's event source
 // mappings do (local/event-sources.ts): the table's stream -> enqueuer, the queue -> delivery.
+// Everything that holds data keeps it under .local/ (PAGOS_LOCAL_DATA_DIR), so a restart, even after
+// a crash, finds every payment, sandbox order and pending notification; `npm start -- --fresh` empties it.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { mkdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { type DynamoDbLocal, freePort, JavaRequiredError, startDynamoDbLocal } from './dynamodb-local.js';
-import { type Poller, pollQueue, pollTableStream, readStreamFilters } from './event-sources.js';
+import {
+  fileCheckpoint,
+  type Poller,
+  pollQueue,
+  pollTableStream,
+  readStreamFilters,
+} from './event-sources.js';
 import { createQueues, type LocalSqs, localSqsClient, notificationQueueNames, startLocalSqs } from './sqs.js';
 import { createTables } from './tables.js';
 
@@ -40,7 +48,42 @@ type Config = {
   paymentsTable: string;
   region: string;
   externalConektaUrl: string | undefined;
+  data: LocalData;
+  fresh: boolean;
 };
+
+/** Where each part keeps its data between runs. */
+type LocalData = {
+  dir: string;
+  dynamodb: string;
+  sqsJournal: string;
+  streamCheckpoint: string;
+  sandbox: string;
+};
+
+function localData(dir: string): LocalData {
+  return {
+    dir,
+    dynamodb: join(dir, 'dynamodb'),
+    sqsJournal: join(dir, 'sqs-journal.jsonl'),
+    streamCheckpoint: join(dir, 'stream-checkpoint.json'),
+    sandbox: join(dir, 'conekta-sandbox.json'),
+  };
+}
+
+/** --fresh: removes only what this script writes (the folder may be one the developer chose). */
+function emptyLocalData(data: LocalData): void {
+  for (const path of [data.dynamodb, data.sqsJournal, data.streamCheckpoint, data.sandbox]) {
+    rmSync(path, { recursive: true, force: true });
+    rmSync(`${path}.tmp`, { force: true });
+  }
+}
+
+function readArgs(argv: readonly string[]): { fresh: boolean } {
+  const unknown = argv.filter((a) => a !== '--fresh');
+  if (unknown.length > 0) throw new Error(`unknown option ${unknown.join(' ')}; the only one is --fresh`);
+  return { fresh: argv.includes('--fresh') };
+}
 
 type Sandbox = { url: string; defaultWebhookPublicKeyPem: string; stop(): Promise<void> };
 
@@ -56,7 +99,7 @@ let stopping: Promise<never> | undefined;
 
 const say = (msg: string) => console.log(`[pagos] ${msg}`);
 
-function readConfig(env: NodeJS.ProcessEnv): Config {
+function readConfig(env: NodeJS.ProcessEnv, argv: readonly string[]): Config {
   const httpPort = intEnv(env, 'PORT', 3000);
   const sandboxPort = intEnv(env, 'CONEKTA_SANDBOX_PORT', 4010);
   return {
@@ -68,6 +111,8 @@ function readConfig(env: NodeJS.ProcessEnv): Config {
     paymentsTable: env.PAYMENTS_TABLE || 'pagos-local-payments',
     region: env.AWS_REGION || 'us-east-1',
     externalConektaUrl: externalConekta(env.CONEKTA_API_URL, sandboxPort),
+    data: localData(resolve(ROOT, env.PAGOS_LOCAL_DATA_DIR || '.local')),
+    fresh: readArgs(argv).fresh,
   };
 }
 
@@ -92,10 +137,15 @@ async function main(): Promise<void> {
   installSignalHandlers();
   // The AWS SDK's Node-version notice (for createTables here) is noise for a local run.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-  const config = readConfig(process.env);
+  const config = readConfig(process.env, process.argv.slice(2));
   await assertPortFree(config.httpPort, 'PORT');
   const lambdaPort = await pickLambdaPort(config);
-  const dynamo = await startDynamo(config.dynamoPort);
+  if (config.fresh) {
+    emptyLocalData(config.data);
+    say(`--fresh: emptied ${config.data.dir}`);
+  }
+  mkdirSync(config.data.dir, { recursive: true });
+  const dynamo = await startDynamo(config.dynamoPort, config.data.dynamodb);
   await createTables(
     dynamo.endpoint,
     { paymentsTable: config.paymentsTable },
@@ -103,8 +153,7 @@ async function main(): Promise<void> {
   );
   const queues = await startQueues(config);
   const conekta = await startConekta(config);
-  const secret = process.env.NOTIFICATION_SIGNING_SECRET || randomBytes(32).toString('hex');
-  const env = offlineEnv(config, lambdaPort, dynamo.endpoint, conekta, secret);
+  const env = offlineEnv(config, lambdaPort, dynamo.endpoint, conekta);
   await startNotificationPipeline(config, dynamo.endpoint, queues, env);
   const offline = startOffline(config.httpPort, lambdaPort, env);
   await Promise.race([
@@ -120,12 +169,16 @@ type Queues = { endpoint: string; queueUrl: string; deadLetterQueueUrl: string }
 async function startQueues(config: Config): Promise<Queues> {
   const t0 = performance.now();
   await assertPortFree(config.sqsPort, 'SQS_PORT');
-  const sqs = await startLocalSqs({ port: config.sqsPort });
+  const sqs = await startLocalSqs({ port: config.sqsPort, journalPath: config.data.sqsJournal });
   running.sqs = sqs;
   const client = localSqsClient(sqs.endpoint, config.region);
   try {
     const urls = await createQueues(client, notificationQueueNames(localPrefix(config)));
-    say(`SQS (local-aws-sqs) at ${sqs.endpoint} in ${seconds(t0)}`);
+    // Before anything polls: the notifications still pending when the last run stopped.
+    const restored = await sqs.restore();
+    say(
+      `SQS (local-aws-sqs, journaled) at ${sqs.endpoint} in ${seconds(t0)}; ${restored} pending message(s) restored`,
+    );
     return {
       endpoint: sqs.endpoint,
       queueUrl: urls.NotificationQueue!,
@@ -178,6 +231,7 @@ async function startNotificationPipeline(
       tableName: config.paymentsTable,
       handler: enqueuer,
       filters: await readStreamFilters(),
+      checkpoint: fileCheckpoint(config.data.streamCheckpoint),
       log,
     }),
     await pollQueue({
@@ -200,13 +254,14 @@ async function pickLambdaPort(config: Config): Promise<number> {
   return (await isPortFree(preferred)) ? preferred : freePort();
 }
 
-async function startDynamo(port: number): Promise<DynamoDbLocal> {
+async function startDynamo(port: number, dbPath: string): Promise<DynamoDbLocal> {
   const t0 = performance.now();
+  mkdirSync(dbPath, { recursive: true });
   // Own process group: a terminal Ctrl-C reaches only this supervisor, which then stops it in order.
-  const dynamo = await startDynamoDbLocal({ port, detached: true });
+  const dynamo = await startDynamoDbLocal({ port, detached: true, inMemory: false, dbPath });
   running.dynamo = dynamo;
   void dynamo.exited.then(({ code, signal }) => childDied('DynamoDB Local', code ?? signal));
-  say(`DynamoDB Local (in memory) at ${dynamo.endpoint} in ${seconds(t0)}`);
+  say(`DynamoDB Local (on disk, ${dbPath}) at ${dynamo.endpoint} in ${seconds(t0)}`);
   return dynamo;
 }
 
@@ -244,7 +299,6 @@ function offlineEnv(
   lambdaPort: number,
   dynamoEndpoint: string,
   conekta: Conekta,
-  secret: string,
 ): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -257,7 +311,6 @@ function offlineEnv(
     PAYMENTS_TABLE: config.paymentsTable,
     CONEKTA_API_URL: conekta.url,
     CONEKTA_WEBHOOK_PUBLIC_KEYS: conekta.publicKeys,
-    NOTIFICATION_SIGNING_SECRET: secret,
     PAGOS_LOCAL_MODE: 'true',
     // Its own build folder, so `npm test` (serverless package) never pulls the bundles from under it.
     PAGOS_ESBUILD_WORK_FOLDER: process.env.PAGOS_ESBUILD_WORK_FOLDER ?? '.esbuild-local',
@@ -348,7 +401,8 @@ function printReady(config: Config, dynamo: DynamoDbLocal, queues: Queues, conek
     ? ''
     : ` (sandbox; signed webhooks -> ${api}/webhooks/conekta)`;
   console.log(`  Conekta: ${conektaUrl}${sandboxNote}`);
-  console.log(`  DynamoDB Local: ${dynamo.endpoint} (table ${config.paymentsTable}, in memory)`);
+  console.log(`  DynamoDB Local: ${dynamo.endpoint} (table ${config.paymentsTable})`);
+  console.log(`  Data: ${config.data.dir} (kept across restarts; npm start -- --fresh starts empty)`);
   console.log(
     `  SQS: ${queues.endpoint} (notifications; dead letters: npm run notifications -- list --dead)`,
   );

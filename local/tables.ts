@@ -7,12 +7,14 @@ import {
   type AttributeDefinition,
   CreateTableCommand,
   type CreateTableCommandInput,
+  DescribeTableCommand,
   DescribeTimeToLiveCommand,
   DynamoDBClient,
   type GlobalSecondaryIndex,
   type KeySchemaElement,
   type LocalSecondaryIndex,
   type ProvisionedThroughput,
+  type TableDescription,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import { parse, type Tags } from 'yaml';
@@ -69,7 +71,15 @@ async function createOne(
     await client.send(new CreateTableCommand(input));
   } catch (err) {
     if ((err as Error).name !== 'ResourceInUseException') throw err;
-    created = false; // already there: idempotent by design
+    created = false; // already there (kept on disk from an earlier run): idempotent by design
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    const drift = tableDrift(input, Table ?? {});
+    if (drift.length > 0) {
+      throw new Error(
+        `table ${tableName} was made from an older serverless.yml (${drift.join('; ')}); ` +
+          'start with npm start -- --fresh (this empties the local data)',
+      );
+    }
   }
   await ensureTtl(client, tableName, def.properties.TimeToLiveSpecification);
   log?.(`${created ? 'created' : 'exists '} ${tableName} (${def.logicalId})`);
@@ -88,6 +98,48 @@ async function ensureTtl(client: DynamoDBClient, TableName: string, spec: unknow
       TableName,
       TimeToLiveSpecification: { AttributeName: ttl.AttributeName, Enabled: true },
     }),
+  );
+}
+
+/** How an existing table differs from its definition in keys, indexes and stream: empty when it does not. */
+export function tableDrift(want: CreateTableCommandInput, have: TableDescription): string[] {
+  const keys = (schema: readonly KeySchemaElement[] | undefined) =>
+    (schema ?? []).map((k) => `${k.AttributeName}:${k.KeyType}`).join(',');
+  type Index = {
+    IndexName?: string | undefined;
+    KeySchema?: KeySchemaElement[] | undefined;
+    Projection?: unknown;
+  };
+  const indexes = (list: readonly Index[] | undefined) =>
+    Object.fromEntries(
+      (list ?? []).map((i) => [i.IndexName, `${keys(i.KeySchema)} ${JSON.stringify(i.Projection ?? {})}`]),
+    );
+  const drift: string[] = [];
+  if (keys(want.KeySchema) !== keys(have.KeySchema)) drift.push('key schema differs');
+  for (const [kind, wanted, had] of [
+    ['global index', indexes(want.GlobalSecondaryIndexes), indexes(have.GlobalSecondaryIndexes)],
+    ['local index', indexes(want.LocalSecondaryIndexes), indexes(have.LocalSecondaryIndexes)],
+  ] as const) {
+    for (const name of new Set([...Object.keys(wanted), ...Object.keys(had)])) {
+      if (!(name in had)) drift.push(`${kind} ${name} missing`);
+      else if (!(name in wanted)) drift.push(`${kind} ${name} no longer declared`);
+      else if (normalizeProjection(wanted[name]) !== normalizeProjection(had[name]))
+        drift.push(`${kind} ${name} differs`);
+    }
+  }
+  const wantStream = want.StreamSpecification?.StreamViewType;
+  const haveStream = have.StreamSpecification?.StreamEnabled
+    ? have.StreamSpecification.StreamViewType
+    : undefined;
+  if (wantStream !== haveStream) drift.push(`stream ${haveStream ?? 'off'}, declared ${wantStream ?? 'off'}`);
+  return drift;
+}
+
+/** DescribeTable answers NonKeyAttributes in its own order. */
+function normalizeProjection(text: string | undefined): string {
+  return (text ?? '').replace(
+    /"NonKeyAttributes":\[([^\]]*)\]/,
+    (_, list: string) => `"NonKeyAttributes":[${list.split(',').sort().join(',')}]`,
   );
 }
 

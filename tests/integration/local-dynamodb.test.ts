@@ -140,4 +140,44 @@ resources:
       "pass { otherTable: '<name>' }",
     );
   });
+
+  it('refuses a table kept from an older serverless.yml, naming what changed and the way out', async () => {
+    const name = `drift-${Date.now().toString(36)}`;
+    const older = yml(`
+resources:
+  Resources:
+    Things:
+      Type: AWS::DynamoDB::Table
+      Properties:
+        BillingMode: PAY_PER_REQUEST
+        AttributeDefinitions: [{ AttributeName: id, AttributeType: S }]
+        KeySchema: [{ AttributeName: id, KeyType: HASH }]
+`);
+    const newer = yml(`
+resources:
+  Resources:
+    Things:
+      Type: AWS::DynamoDB::Table
+      Properties:
+        BillingMode: PAY_PER_REQUEST
+        AttributeDefinitions: [{ AttributeName: id, AttributeType: S }, { AttributeName: owner, AttributeType: S }]
+        KeySchema: [{ AttributeName: id, KeyType: HASH }]
+        GlobalSecondaryIndexes:
+          - IndexName: byOwner
+            KeySchema: [{ AttributeName: owner, KeyType: HASH }]
+            Projection: { ProjectionType: INCLUDE, NonKeyAttributes: [b, a] }
+        StreamSpecification: { StreamViewType: NEW_AND_OLD_IMAGES }
+`);
+    const names = { paymentsTable: 'unused', things: name };
+    await createTables(dynamoEndpoint(), names, { configPath: older });
+    await expect(createTables(dynamoEndpoint(), names, { configPath: newer })).rejects.toThrow(
+      `table ${name} was made from an older serverless.yml (global index byOwner missing; stream off, declared NEW_AND_OLD_IMAGES); start with npm start -- --fresh`,
+    );
+    // The same definition again is no drift, whatever order DynamoDB answers the projection in.
+    const again = `${name}-n`;
+    await createTables(dynamoEndpoint(), { ...names, things: again }, { configPath: newer });
+    await expect(
+      createTables(dynamoEndpoint(), { ...names, things: again }, { configPath: newer }),
+    ).resolves.toEqual([{ logicalId: 'Things', tableName: again, created: false }]);
+  });
 });

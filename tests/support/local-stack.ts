@@ -3,7 +3,10 @@
  * watcher, resolved on the ready line, stopped with SIGTERM (then SIGKILL of its group).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const READY_MS = 90_000;
 const STOP_MS = 15_000;
@@ -37,7 +40,28 @@ export const freePort = () =>
     });
   });
 
+/** The ports one `npm start` listens on; pass them again to restart it in the same place. */
+export type LocalStackPorts = {
+  port: number;
+  sandboxPort: number;
+  dynamoPort: number;
+  lambdaPort: number;
+  sqsPort: number;
+};
+
+export type LocalStackOptions = {
+  buildFolder: string;
+  /** Default: free ports. */
+  ports?: LocalStackPorts;
+  /** Arguments after `npm start --`, e.g. ['--fresh']. */
+  args?: string[];
+  /** PAGOS_LOCAL_DATA_DIR; default: a new empty temporary folder, so suites never share data. */
+  dataDir?: string;
+};
+
 export type LocalStack = {
+  ports: LocalStackPorts;
+  dataDir: string;
   api: string;
   sandbox: string;
   dynamoPort: number;
@@ -52,15 +76,11 @@ export type LocalStack = {
 /** `npm start` (tsx local/start.ts) on free ports, with its own build folder; resolves on the ready line. */
 export async function startLocalStack(
   extraEnv: Record<string, string>,
-  opts: { buildFolder: string },
+  opts: LocalStackOptions,
 ): Promise<LocalStack> {
-  const [port, sandboxPort, dynamoPort, lambdaPort, sqsPort] = await Promise.all([
-    freePort(),
-    freePort(),
-    freePort(),
-    freePort(),
-    freePort(),
-  ]);
+  const ports = opts.ports ?? (await freePorts());
+  const { port, sandboxPort, dynamoPort, lambdaPort, sqsPort } = ports;
+  const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'pagos-local-data-'));
   const api = `http://localhost:${port}`;
   const env: NodeJS.ProcessEnv = { ...process.env, NODE_OPTIONS: '', LOG_LEVEL: 'info' };
   delete env.AWS_ENDPOINT_URL_DYNAMODB; // npm start runs its own DynamoDB Local
@@ -73,9 +93,10 @@ export async function startLocalStack(
   // `npm start` is `tsx local/start.ts`; the same script under tsx's loader, without the tsx CLI in
   // between: that wrapper SIGKILLs its child when a relayed SIGTERM is not acknowledged within 30 ms
   // (a busy machine), which would orphan DynamoDB Local and serverless-offline (own process groups).
-  const child = spawn(process.execPath, ['--import', 'tsx', 'local/start.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'local/start.ts', ...(opts.args ?? [])], {
     env: {
       ...env,
+      PAGOS_LOCAL_DATA_DIR: dataDir,
       ...extraEnv,
       PORT: String(port),
       LAMBDA_PORT: String(lambdaPort),
@@ -96,13 +117,19 @@ export async function startLocalStack(
     output += chunk;
   });
   const stack = {
+    ports,
+    dataDir,
     api,
     sandbox: `http://localhost:${sandboxPort}`,
     dynamoPort,
     sqs: `http://127.0.0.1:${sqsPort}`,
     child,
     output: () => output,
-    stop: () => stop(child),
+    stop: async () => {
+      await stop(child);
+      // A folder it made itself goes with it; one the caller passed is the caller's to keep.
+      if (!opts.dataDir) rmSync(dataDir, { recursive: true, force: true });
+    },
   };
   try {
     await waitFor(
@@ -119,6 +146,23 @@ export async function startLocalStack(
     throw err;
   }
   return stack;
+}
+
+async function freePorts(): Promise<LocalStackPorts> {
+  const [port, sandboxPort, dynamoPort, lambdaPort, sqsPort] = await Promise.all([
+    freePort(),
+    freePort(),
+    freePort(),
+    freePort(),
+    freePort(),
+  ]);
+  return {
+    port: port!,
+    sandboxPort: sandboxPort!,
+    dynamoPort: dynamoPort!,
+    lambdaPort: lambdaPort!,
+    sqsPort: sqsPort!,
+  };
 }
 
 /** SIGTERM lets start.ts stop its children (own groups) in order; SIGKILL the group if it does not. */
