@@ -105,7 +105,6 @@ function baseEnv(extra: Record<string, string>): Record<string, string> {
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     PAYMENTS_TABLE: TABLE,
     PAGOS_LOCAL_MODE: 'true',
-    NOTIFICATION_SIGNING_SECRET: 'bench-signing-secret',
     LOG_LEVEL: 'info',
     // The bench sends thousands of requests with one key a minute; the limit is not what it measures.
     RATE_LIMIT_PER_KEY_PER_MINUTE: '100000000',

@@ -66,7 +66,6 @@ beforeAll(async () => {
     CONEKTA_API_URL: sandbox.url,
     CONEKTA_TIMEOUT_MS: '3000',
     PAGOS_LOCAL_MODE: 'false', // the SSRF rules are part of what is fuzzed
-    NOTIFICATION_SIGNING_SECRET: 'whsec_fuzz',
     LOG_LEVEL: 'debug', // every line the redactor can be asked to clean
     RATE_LIMIT_NEW_KEYS_PER_SOURCE_PER_MINUTE: '0', // the fuzzer is one source with many keys
   });

@@ -68,7 +68,6 @@ beforeAll(async () => {
     PAYMENTS_TABLE: table,
     CONEKTA_WEBHOOK_PUBLIC_KEYS: signer.publicKeyPem,
     PAGOS_LOCAL_MODE: 'true', // the storefront is the local receiver above
-    NOTIFICATION_SIGNING_SECRET: 'whsec_fuzz',
     LOG_LEVEL: 'debug',
   });
   store = new DynamoPaymentStore(tableOf(client, table));

@@ -26,7 +26,6 @@ type FunctionName = keyof typeof FUNCTIONS;
 // Values a developer's shell may hold; none may reach what is deployed.
 const DECOYS = {
   CONEKTA_WEBHOOK_PUBLIC_KEYS: '-----BEGIN PUBLIC KEY-----\nDECOYPEMDECOYPEM\n-----END PUBLIC KEY-----',
-  NOTIFICATION_SIGNING_SECRET: 'decoy-signing-secret-0123456789',
   PAYMENTS_TABLE: 'decoy-local-table',
   CONEKTA_API_URL: 'http://decoy.invalid:4010',
   NOTIFICATION_QUEUE_URL: 'http://decoy.invalid:9324/000000000000/decoy-queue',
@@ -339,7 +338,6 @@ describe('functions', () => {
     for (const f of functions()) {
       expect(f.Environment.Variables).toMatchObject({
         CONEKTA_WEBHOOK_PUBLIC_KEYS: `{{resolve:ssm:/pagos/${STAGE}/conekta-webhook-public-keys}}`,
-        NOTIFICATION_SIGNING_SECRET: `{{resolve:ssm:/pagos/${STAGE}/notification-signing-secret}}`,
         PAGOS_LOCAL_MODE: 'false',
         PAGOS_STAGE: STAGE,
         PAYMENTS_TABLE: `pagos-${STAGE}-payments`,
