@@ -5,8 +5,9 @@
  */
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { type BuildOptions, build, type Metafile } from 'esbuild';
 import { parse } from 'yaml';
@@ -30,6 +31,8 @@ export async function readEsbuildConfig(ymlPath: string): Promise<EsbuildConfig>
   for (const [key, value] of Object.entries(custom)) {
     if (key === 'exclude') options.external = value as string[];
     else if (key === 'outputFileExtension') options.outExtension = { '.js': String(value) };
+    else if (key === 'plugins')
+      options.plugins = createRequire(ymlPath)(join(dirname(ymlPath), String(value)));
     else if (
       [
         'bundle',

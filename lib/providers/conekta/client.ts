@@ -1,10 +1,11 @@
 /**
- * A small HTTP client for Conekta's API (https://api.conekta.io): one fetch per call, bounded by
- * the request's deadline, keep-alive (Node's fetch pools connections). A POST that may have
+ * A small HTTP client for Conekta's API (https://api.conekta.io): one exchange per call, bounded by
+ * the request's deadline, keep-alive (../http-transport.ts). A POST that may have
  * reached Conekta is never sent twice from here; an idempotent GET is retried once after a
  * connection failure, a 5xx or a 429, time allowing.
  */
 import { ProviderError, type ProviderFailure, type ProviderOutcome } from '../../payments/provider-errors.js';
+import { type HttpAnswer, type HttpTransport, nodeHttpTransport } from '../http-transport.js';
 
 export type ConektaClientConfig = {
   /** `https://api.conekta.io`, or the local sandbox. */
@@ -13,8 +14,8 @@ export type ConektaClientConfig = {
   apiVersion: string;
   /** The longest one call may take. */
   timeoutMs: number;
-  /** Injected for tests and benchmarks; the global fetch otherwise. */
-  fetch?: typeof fetch;
+  /** Injected for tests and benchmarks (the global `fetch` fits); node:https otherwise. */
+  fetch?: HttpTransport;
 };
 
 export type ConektaRequest = {
@@ -46,14 +47,14 @@ export type ErrorBodyReader = (
 };
 
 export class ConektaClient {
-  private readonly fetch: typeof fetch;
+  private readonly fetch: HttpTransport;
 
   constructor(
     private readonly config: ConektaClientConfig,
     /** Reads what an error body says beyond its status (a used token, a declined order). */
     private readonly readErrorBody: ErrorBodyReader = () => ({}),
   ) {
-    this.fetch = config.fetch ?? globalThis.fetch;
+    this.fetch = config.fetch ?? nodeHttpTransport;
   }
 
   async send<T>(secret: string, request: ConektaRequest): Promise<T> {
@@ -93,7 +94,7 @@ export class ConektaClient {
       });
     }
 
-    let response: Response;
+    let response: HttpAnswer;
     let text: string;
     try {
       response = await this.fetch(url, {
@@ -163,7 +164,10 @@ function transportError(error: unknown, timeoutMs: number): ProviderError {
       cause: error,
     });
   }
-  const code = (error as { cause?: { code?: string } })?.cause?.code;
+  // node:http's errors carry the code, fetch's carry it on their cause.
+  const e = error as { code?: unknown; cause?: { code?: unknown } } | null;
+  const found = typeof e?.code === 'string' ? e.code : e?.cause?.code;
+  const code = typeof found === 'string' ? found : undefined;
   return new ProviderError({
     provider: PROVIDER,
     failure: 'unavailable',
