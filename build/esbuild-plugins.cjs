@@ -2,13 +2,17 @@
 // with the same list).
 //
 // builtinsThroughRequire: in an ES module, `import { STATUS_CODES } from 'node:http'` makes Node
-// build the module's whole namespace, and reading every export runs node:http's lazy
-// `WebSocket`/`CloseEvent`/`MessageEvent` getters, which load undici: ~25 ms of init for nothing
+// build the module's whole namespace, which reads every export, so node:http's lazy
+// `WebSocket`/`CloseEvent`/`MessageEvent` getters load undici: ~25 ms of init for nothing
 // (measured on Node 24, bench/README.md). @middy/util imports node:http that way. A CommonJS
-// `require` (the bundle's banner defines one) reads only what is used. node:crypto (`webcrypto`,
-// `subtle`), node:net (`BlockList`, `SocketAddress`) and others have such getters too. So every ESM
-// import of a builtin becomes a small module that requires it and re-exports its plain properties
-// (a named import of an accessor then fails the build, not the function).
+// `require` (the bundle's banner defines one) reads nothing by itself. So every ESM import of a
+// builtin becomes a small module that requires it and re-exports its properties, except the
+// getters below that load a whole subsystem (importing one of them by name fails the build).
+const LAZY_GETTERS = {
+  'node:http': ['WebSocket', 'CloseEvent', 'MessageEvent'], // undici
+  'node:https': ['WebSocket', 'CloseEvent', 'MessageEvent'],
+  'node:crypto': ['webcrypto', 'subtle'], // the Web Crypto implementation
+};
 // (Go regular expressions: no lookahead, so node:module is let through in onResolve.)
 const LAZY_BUILTINS = /^node:/;
 
@@ -22,10 +26,10 @@ const builtinsThroughRequire = {
     );
     build.onLoad({ filter: /.*/, namespace: 'builtin-through-require' }, (args) => {
       const real = require(args.path);
-      // Plain data properties only: an accessor (the lazy getters) must stay unread.
-      const names = Object.entries(Object.getOwnPropertyDescriptors(real))
-        .filter(([name, d]) => 'value' in d && /^[A-Za-z_$][\w$]*$/.test(name) && name !== 'default')
-        .map(([name]) => name);
+      const skipped = LAZY_GETTERS[args.path] ?? [];
+      const names = Object.keys(Object.getOwnPropertyDescriptors(real)).filter(
+        (name) => /^[A-Za-z_$][\w$]*$/.test(name) && name !== 'default' && !skipped.includes(name),
+      );
       const lines = [
         `const m = require(${JSON.stringify(args.path)});`,
         'export default m;',

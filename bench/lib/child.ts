@@ -31,7 +31,15 @@ export function startChild(
   execArgv: string[] = [],
 ): Child {
   // Explicit execArgv, so the bench's own loader (tsx) stays out of the measured process.
-  const child = fork(file, [], { env, execArgv, stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+  // BENCH_CPU_PROF=<dir>: a V8 CPU profile of each child, written when it exits (for hunting costs).
+  const profile = process.env.BENCH_CPU_PROF
+    ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
+    : [];
+  const child = fork(file, [], {
+    env,
+    execArgv: [...execArgv, ...profile],
+    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+  });
   running.add(child);
   const stderr: string[] = [];
   child.stderr?.on('data', (chunk: Buffer) => {
