@@ -171,11 +171,14 @@ async function processApi(
       return { operationId: found.id, ...(await seen) };
     }
     const work = perform(sandbox, call, note);
-    account.idempotency.set(
+    sandbox.store.awaitAnswer(
+      account,
       replayKey,
       work.then(({ status, body }) => ({ status, body })),
     );
-    return await work;
+    const answer = await work;
+    sandbox.store.settleAnswer(account, replayKey, { status: answer.status, body: answer.body });
+    return answer;
   } catch (error) {
     return errorAnswer(sandbox, error, `${method} ${url.pathname}`, lang, found?.id);
   }

@@ -8,7 +8,7 @@ import { applyFaultsPatch, DEFAULT_FAULTS } from './faults.js';
 import { matchPath, readBody, redirect, sendHtml, sendJson } from './http.js';
 import { isTransition, LateMethod, type Order, type Transition } from './orders.js';
 import type { Sandbox } from './sandbox.js';
-import { fingerprint } from './store.js';
+import { hashFingerprint } from './store.js';
 import { ReleaseOrder } from './webhook-delivery.js';
 
 async function jsonBody(request: IncomingMessage): Promise<unknown> {
@@ -142,7 +142,7 @@ function keyAnswer(sandbox: Sandbox, record: Parameters<typeof apiKeyResponse>[0
   return {
     ...apiKeyResponse(record),
     company_id: record.companyId,
-    key_fingerprint: fingerprint(record.key),
+    key_fingerprint: hashFingerprint(record.keyHash),
     company_name: sandbox.store.companyOf(record).name,
   };
 }

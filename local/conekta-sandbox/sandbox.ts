@@ -113,6 +113,7 @@ export class Sandbox {
       summary.pending = true;
       stored.deliveries.set(url, summary);
     }
+    this.store.changed();
     const outgoing = {
       eventId: stored.event.id,
       type: stored.event.type,
@@ -128,6 +129,7 @@ export class Sandbox {
   recordDelivery(entry: DeliveryLogEntry): void {
     const summary = this.store.eventAnywhere(entry.event_id)?.deliveries.get(entry.url);
     if (!summary) return;
+    this.store.changed();
     if (entry.outcome === 'suppressed') {
       summary.pending = false;
       return;
