@@ -246,8 +246,22 @@ async function handleApi(sandbox: Sandbox, request: IncomingMessage, response: S
   note.status = sendApi(sandbox, response, fault === RequestFault.fail ? failed() : answer, lang);
 }
 
+/**
+ * With a state file: whatever the request changed is written before its answer goes out, on every
+ * path (API, controls, checkout, errors), since each answer starts with writeHead (end() without
+ * it calls writeHead too).
+ */
+function saveBeforeAnswer(sandbox: Sandbox, response: ServerResponse): void {
+  const writeHead = response.writeHead;
+  response.writeHead = function (this: ServerResponse, ...args: unknown[]) {
+    sandbox.saveState();
+    return (writeHead as (...a: unknown[]) => ServerResponse).apply(this, args);
+  } as ServerResponse['writeHead'];
+}
+
 export function createRequestHandler(sandbox: Sandbox) {
   return (request: IncomingMessage, response: ServerResponse): void => {
+    if (sandbox.stateWriter) saveBeforeAnswer(sandbox, response);
     const url = new URL(request.url ?? '/', 'http://sandbox.invalid');
     const path = url.pathname;
     const work =

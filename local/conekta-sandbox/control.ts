@@ -47,6 +47,7 @@ function info(sandbox: Sandbox) {
     webhook_retry_schedule_ms: options.webhookRetryScheduleMs,
     webhook_timeout_ms: options.webhookTimeoutMs,
     validate_responses: options.validateResponses,
+    state_path: options.statePath ?? null,
     startup: sandbox.timings,
     controls: [
       'GET|POST|DELETE /_sandbox/faults',
