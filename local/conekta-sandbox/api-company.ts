@@ -45,7 +45,7 @@ export const apiKeyResponse = (record: ApiKeyRecord): ApiKeyResponse => ({
   object: 'api_key',
   active: record.active,
   livemode: record.livemode,
-  prefix: record.key.slice(0, 6),
+  prefix: record.prefix,
   role: 'private',
   created_at: record.createdAt,
   ...(record.deactivatedAt === undefined ? {} : { deactivated_at: record.deactivatedAt }),

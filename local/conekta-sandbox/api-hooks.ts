@@ -29,7 +29,7 @@ export const createWebhookKey: ApiHandler = async ({ sandbox, account, body }) =
   const { active = true } = body as Schemas['webhook_key_request'];
   const pair = await generateKeyPairRsa();
   const record: WebhookKeyRecord = { ...pair, id: newId.mongo(), createdAt: sandbox.clock().now, active };
-  account.webhookKeys.push(record);
+  sandbox.store.addWebhookKey(account, record);
   return keyResponse(account)(record);
 };
 
@@ -68,7 +68,7 @@ export const createWebhook: ApiHandler = ({ sandbox, account, body }) => {
     subscribedEvents: subscribed_events,
     createdAt: sandbox.clock().now,
   };
-  account.webhooks.push(hook);
+  sandbox.store.addWebhook(account, hook);
   return webhookResponse(account)(hook);
 };
 

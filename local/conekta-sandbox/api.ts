@@ -126,7 +126,7 @@ const createOrder: ApiHandler = (call) => {
     return pending;
   }
   // single use, whatever the outcome
-  account.usedTokens.add(plan.tokenId);
+  sandbox.store.useToken(account, plan.tokenId);
   const paid = plan.card.outcome === 'paid';
   const charged = withCharge(
     created,

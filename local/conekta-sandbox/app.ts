@@ -171,11 +171,14 @@ async function processApi(
       return { operationId: found.id, ...(await seen) };
     }
     const work = perform(sandbox, call, note);
-    account.idempotency.set(
+    sandbox.store.awaitAnswer(
+      account,
       replayKey,
       work.then(({ status, body }) => ({ status, body })),
     );
-    return await work;
+    const answer = await work;
+    sandbox.store.settleAnswer(account, replayKey, { status: answer.status, body: answer.body });
+    return answer;
   } catch (error) {
     return errorAnswer(sandbox, error, `${method} ${url.pathname}`, lang, found?.id);
   }
@@ -243,8 +246,22 @@ async function handleApi(sandbox: Sandbox, request: IncomingMessage, response: S
   note.status = sendApi(sandbox, response, fault === RequestFault.fail ? failed() : answer, lang);
 }
 
+/**
+ * With a state file: whatever the request changed is written before its answer goes out, on every
+ * path (API, controls, checkout, errors), since each answer starts with writeHead (end() without
+ * it calls writeHead too).
+ */
+function saveBeforeAnswer(sandbox: Sandbox, response: ServerResponse): void {
+  const writeHead = response.writeHead;
+  response.writeHead = function (this: ServerResponse, ...args: unknown[]) {
+    sandbox.saveState();
+    return (writeHead as (...a: unknown[]) => ServerResponse).apply(this, args);
+  } as ServerResponse['writeHead'];
+}
+
 export function createRequestHandler(sandbox: Sandbox) {
   return (request: IncomingMessage, response: ServerResponse): void => {
+    if (sandbox.stateWriter) saveBeforeAnswer(sandbox, response);
     const url = new URL(request.url ?? '/', 'http://sandbox.invalid');
     const path = url.pathname;
     const work =

@@ -8,7 +8,7 @@ import { applyFaultsPatch, DEFAULT_FAULTS } from './faults.js';
 import { matchPath, readBody, redirect, sendHtml, sendJson } from './http.js';
 import { isTransition, LateMethod, type Order, type Transition } from './orders.js';
 import type { Sandbox } from './sandbox.js';
-import { fingerprint } from './store.js';
+import { hashFingerprint } from './store.js';
 import { ReleaseOrder } from './webhook-delivery.js';
 
 async function jsonBody(request: IncomingMessage): Promise<unknown> {
@@ -47,6 +47,7 @@ function info(sandbox: Sandbox) {
     webhook_retry_schedule_ms: options.webhookRetryScheduleMs,
     webhook_timeout_ms: options.webhookTimeoutMs,
     validate_responses: options.validateResponses,
+    state_path: options.statePath ?? null,
     startup: sandbox.timings,
     controls: [
       'GET|POST|DELETE /_sandbox/faults',
@@ -142,7 +143,7 @@ function keyAnswer(sandbox: Sandbox, record: Parameters<typeof apiKeyResponse>[0
   return {
     ...apiKeyResponse(record),
     company_id: record.companyId,
-    key_fingerprint: fingerprint(record.key),
+    key_fingerprint: hashFingerprint(record.keyHash),
     company_name: sandbox.store.companyOf(record).name,
   };
 }

@@ -1,4 +1,5 @@
 // Start options, with CONEKTA_SANDBOX_* environment fallbacks (option > env > default).
+import { resolve } from 'node:path';
 import { applyFaultsPatch, DEFAULT_FAULTS, type Faults, faultsFromEnv } from './faults.js';
 import { nowSeconds } from './ids.js';
 import { CONEKTA_LIKE_RETRY_SCHEDULE_MS } from './webhook-delivery.js';
@@ -31,6 +32,11 @@ export interface SandboxOptions {
   env?: Record<string, string | undefined>;
   /** The sandbox's clock in Unix seconds (created_at, updated_at, expiries); tests may set it. */
   now?: () => number;
+  /**
+   * A JSON file holding the sandbox's state across restarts: loaded at start if it exists, written
+   * after every change. Unset (the default): in memory only.
+   */
+  statePath?: string;
 }
 
 export interface ResolvedOptions {
@@ -47,6 +53,8 @@ export interface ResolvedOptions {
   hostAliases: Record<string, string>;
   faults: Faults;
   now: () => number;
+  /** Absolute. */
+  statePath?: string | undefined;
 }
 
 export class SandboxOptionsError extends Error {
@@ -63,6 +71,7 @@ export const ENV = {
   webhookTimeoutMs: 'CONEKTA_SANDBOX_WEBHOOK_TIMEOUT_MS',
   validateResponses: 'CONEKTA_SANDBOX_VALIDATE_RESPONSES',
   hostAliases: 'CONEKTA_SANDBOX_HOST_ALIASES',
+  statePath: 'CONEKTA_SANDBOX_STATE',
 } as const;
 
 const commaList = (raw: string | undefined): string[] | undefined =>
@@ -104,6 +113,7 @@ export function resolveOptions(options: SandboxOptions = {}): ResolvedOptions {
   const port = options.port ?? 0;
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new SandboxOptionsError(`Invalid port ${port}`);
+  const statePath = (options.statePath ?? env[ENV.statePath])?.trim() || undefined;
   return {
     port,
     host: options.host ?? env[ENV.host] ?? '127.0.0.1',
@@ -121,5 +131,7 @@ export function resolveOptions(options: SandboxOptions = {}): ResolvedOptions {
     hostAliases: options.hostAliases ?? aliases(env[ENV.hostAliases]) ?? {},
     faults: applyFaultsPatch({ ...DEFAULT_FAULTS, ...faultsFromEnv(env) }, options.faults ?? {}),
     now: options.now ?? nowSeconds,
+    // absolute, so messages name the file wherever the process was started
+    statePath: statePath === undefined ? undefined : resolve(statePath),
   };
 }

@@ -14,6 +14,7 @@ import {
   type Transition,
   type TransitionResult,
 } from './orders.js';
+import type { StateWriter } from './persistence.js';
 import { RequestLog } from './request-log.js';
 import {
   type Account,
@@ -31,6 +32,8 @@ export interface StartupTimings {
   specLoadMs: number;
   contractMs: number;
   keyMs: number;
+  /** Reading the state file (statePath only). */
+  stateMs?: number;
   totalMs: number;
 }
 
@@ -49,8 +52,30 @@ export class Sandbox {
     readonly dispatcher: WebhookDispatcher,
     readonly defaultKey: KeyPair,
     readonly signal: AbortSignal,
+    /** Present with statePath. */
+    readonly stateWriter?: StateWriter,
   ) {
     this.faults = options.faults;
+  }
+
+  /** With a state file, writes what changed; called right before each answer goes out. */
+  saveState(): void {
+    this.stateWriter?.save();
+  }
+
+  /**
+   * After a restart: deliveries still pending when the process stopped (a retry scheduled, or
+   * queued) go out again now, with the retry schedule from its start. Returns how many.
+   */
+  resumeDeliveries(): number {
+    let resumed = 0;
+    for (const stored of this.store.allEvents()) {
+      const urls = [...stored.deliveries.values()].filter((summary) => summary.pending).map((s) => s.url);
+      if (urls.length === 0) continue;
+      this.deliver(stored, urls);
+      resumed += urls.length;
+    }
+    return resumed;
   }
 
   clock(): Clock {
@@ -113,6 +138,7 @@ export class Sandbox {
       summary.pending = true;
       stored.deliveries.set(url, summary);
     }
+    this.store.changed();
     const outgoing = {
       eventId: stored.event.id,
       type: stored.event.type,
@@ -128,6 +154,7 @@ export class Sandbox {
   recordDelivery(entry: DeliveryLogEntry): void {
     const summary = this.store.eventAnywhere(entry.event_id)?.deliveries.get(entry.url);
     if (!summary) return;
+    this.store.changed();
     if (entry.outcome === 'suppressed') {
       summary.pending = false;
       return;

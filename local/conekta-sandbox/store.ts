@@ -28,8 +28,10 @@ export interface WebhookRecord {
 }
 
 export interface ApiKeyRecord {
-  /** The secret itself: only ever compared, never answered. */
-  key: string;
+  /** SHA-256 (hex) of the key: keys are found by it, so the key text is never held. */
+  keyHash: string;
+  /** The key's first 6 characters (answered as `prefix`). */
+  prefix: string;
   id: string;
   companyId: string;
   livemode: boolean;
@@ -66,7 +68,7 @@ export interface Account {
   /** Newest last. */
   eventIds: string[];
   /** Idempotency-Key -> the first answer (a promise while that request is still being processed). */
-  idempotency: Map<string, Promise<StoredAnswer>>;
+  idempotency: Map<string, StoredAnswer | Promise<StoredAnswer>>;
 }
 
 /** Delivery state of one event to one URL (an event's `webhook_logs` entry). */
@@ -90,9 +92,27 @@ export interface StoredEvent {
   deliveries: Map<string, DeliverySummary>;
 }
 
-interface StoredOrder {
+export interface StoredOrder {
   accountId: string;
   order: Order;
+}
+
+/** Everything the store holds, to save it or start from it (persistence.ts). */
+export interface StoreContents {
+  /** Each with its keys. */
+  companies: Company[];
+  accounts: Account[];
+  orders: StoredOrder[];
+  /** Checkout slug -> order id. */
+  slugs: [string, string][];
+  events: StoredEvent[];
+}
+
+export interface StoreOptions {
+  /** Start from these instead of empty. */
+  contents?: StoreContents | undefined;
+  /** Told of every change, so a state file can be written. */
+  onChange?: (() => void) | undefined;
 }
 
 export interface NewKey {
@@ -103,27 +123,51 @@ export interface NewKey {
 }
 
 export class SandboxStore {
+  /** By key hash. */
   private readonly keys = new Map<string, ApiKeyRecord>();
   private readonly companies = new Map<string, Company>();
   private readonly accounts = new Map<string, Account>();
   private readonly orders = new Map<string, StoredOrder>();
   private readonly slugs = new Map<string, string>();
   private readonly events = new Map<string, StoredEvent>();
+  private readonly onChange: () => void;
 
-  constructor(private readonly defaultKey: KeyPair) {}
+  constructor(
+    private readonly defaultKey: KeyPair,
+    { contents, onChange }: StoreOptions = {},
+  ) {
+    this.onChange = onChange ?? (() => {});
+    if (contents) this.load(contents);
+  }
+
+  /** The store's objects themselves (not copies): read them, do not change them. */
+  contents(): StoreContents {
+    return {
+      companies: [...this.companies.values()],
+      accounts: [...this.accounts.values()],
+      orders: [...this.orders.values()],
+      slugs: [...this.slugs],
+      events: [...this.events.values()],
+    };
+  }
+
+  /** For changes made in place to a stored object (an event's delivery summaries). */
+  changed(): void {
+    this.onChange();
+  }
 
   keyRecord(key: string): ApiKeyRecord | undefined {
-    return this.keys.get(key);
+    return this.keys.get(hashKey(key));
   }
 
   /** The record of a key, registering an unseen one as a new company's test key. */
   resolveKey(key: string, now: number): ApiKeyRecord {
-    return this.keys.get(key) ?? this.register(key, this.newCompany(now), false, now);
+    return this.keyRecord(key) ?? this.register(key, this.newCompany(now), false, now);
   }
 
   /** POST /_sandbox/keys: a second or rotated key of a company, or a live-mode key. */
   addKey({ key, sameCompanyAs, livemode = false }: NewKey, now: number): ApiKeyRecord {
-    if (this.keys.has(key)) throw new SandboxControlError(409, `Key ${fingerprint(key)} is already known`);
+    if (this.keyRecord(key)) throw new SandboxControlError(409, `Key ${fingerprint(key)} is already known`);
     const company = sameCompanyAs
       ? this.companyOf(this.resolveKey(sameCompanyAs, now))
       : this.newCompany(now);
@@ -136,6 +180,7 @@ export class SandboxStore {
     if (record.active) {
       record.active = false;
       record.deactivatedAt = now;
+      this.changed();
     }
     return record;
   }
@@ -164,20 +209,50 @@ export class SandboxStore {
         idempotency: new Map(),
       };
       this.accounts.set(id, account);
+      this.changed();
     }
     return account;
+  }
+
+  /** A card token is single use per account, whatever the charge's outcome. */
+  useToken(account: Account, tokenId: string): void {
+    account.usedTokens.add(tokenId);
+    this.changed();
+  }
+
+  addWebhook(account: Account, hook: WebhookRecord): void {
+    account.webhooks.push(hook);
+    this.changed();
+  }
+
+  addWebhookKey(account: Account, key: WebhookKeyRecord): void {
+    account.webhookKeys.push(key);
+    this.changed();
+  }
+
+  /** The first answer to an Idempotency-Key, while its request is still being processed. */
+  awaitAnswer(account: Account, idempotencyKey: string, answer: Promise<StoredAnswer>): void {
+    account.idempotency.set(idempotencyKey, answer);
+  }
+
+  /** The first answer to an Idempotency-Key, once sent: from now on it is part of the state. */
+  settleAnswer(account: Account, idempotencyKey: string, answer: StoredAnswer): void {
+    account.idempotency.set(idempotencyKey, answer);
+    this.changed();
   }
 
   addOrder(account: Account, order: Order): void {
     account.orderIds.push(order.id);
     this.orders.set(order.id, { accountId: account.id, order });
     if (order.checkout?.slug) this.slugs.set(order.checkout.slug, order.id);
+    this.changed();
   }
 
   saveOrder(order: Order): void {
     const stored = this.orders.get(order.id);
     if (!stored) throw new Error(`saveOrder: unknown order ${order.id}`);
     stored.order = order;
+    this.changed();
   }
 
   /** Only the owning account sees an order; to any other key (or mode) it does not exist. */
@@ -208,6 +283,7 @@ export class SandboxStore {
   addEvent(account: Account, stored: StoredEvent): void {
     account.eventIds.push(stored.event.id);
     this.events.set(stored.event.id, stored);
+    this.changed();
   }
 
   event(account: Account, id: string): StoredEvent | undefined {
@@ -219,6 +295,11 @@ export class SandboxStore {
     return this.events.get(id);
   }
 
+  /** Every account's events, oldest first. */
+  allEvents(): StoredEvent[] {
+    return [...this.events.values()];
+  }
+
   /** Newest first. */
   eventsOf(account: Account): StoredEvent[] {
     return account.eventIds
@@ -227,16 +308,29 @@ export class SandboxStore {
       .reverse();
   }
 
+  private load({ companies, accounts, orders, slugs, events }: StoreContents): void {
+    for (const company of companies) {
+      this.companies.set(company.id, company);
+      for (const record of company.keys) this.keys.set(record.keyHash, record);
+    }
+    for (const account of accounts) this.accounts.set(account.id, account);
+    for (const stored of orders) this.orders.set(stored.order.id, stored);
+    for (const [slug, orderId] of slugs) this.slugs.set(slug, orderId);
+    for (const stored of events) this.events.set(stored.event.id, stored);
+  }
+
   private newCompany(now: number): Company {
     const id = newId.mongo();
     const company: Company = { id, name: `Sandbox company ${id.slice(-6)}`, createdAt: now, keys: [] };
     this.companies.set(id, company);
+    this.changed();
     return company;
   }
 
   private register(key: string, company: Company, livemode: boolean, now: number): ApiKeyRecord {
     const record: ApiKeyRecord = {
-      key,
+      keyHash: hashKey(key),
+      prefix: key.slice(0, 6),
       id: newId.mongo(),
       companyId: company.id,
       livemode,
@@ -244,7 +338,8 @@ export class SandboxStore {
       active: true,
     };
     company.keys.push(record);
-    this.keys.set(key, record);
+    this.keys.set(record.keyHash, record);
+    this.changed();
     return record;
   }
 }
@@ -253,6 +348,11 @@ export class SandboxStore {
 export const signingKey = (account: Account): WebhookKeyRecord | undefined =>
   account.webhookKeys.findLast((key) => key.active);
 
+/** How the store knows a key: SHA-256, hex (what a state file holds instead of the key). */
+export const hashKey = (key: string): string => createHash('sha256').update(key).digest('hex');
+
+/** A short, stable name for a key, from its hash: what logs and messages show. */
+export const hashFingerprint = (keyHash: string): string => `sha256:${keyHash.slice(0, 12)}`;
+
 /** A short, stable name for a secret key in logs and messages: never the key itself. */
-export const fingerprint = (key: string): string =>
-  `sha256:${createHash('sha256').update(key).digest('hex').slice(0, 12)}`;
+export const fingerprint = (key: string): string => hashFingerprint(hashKey(key));
