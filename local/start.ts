@@ -280,10 +280,12 @@ async function startConekta(config: Config): Promise<Conekta> {
     port,
     publicUrl: `http://localhost:${port}`,
     defaultWebhookUrls: [`http://localhost:${config.httpPort}/webhooks/conekta`],
+    // Its companies, keys (as hashes), orders and events, so payments in DynamoDB still match.
+    statePath: config.data.sandbox,
     log: (msg: string) => console.log(`[conekta-sandbox] ${msg}`),
   });
   running.sandbox = sandbox;
-  say(`Conekta sandbox at ${sandbox.url}`);
+  say(`Conekta sandbox at ${sandbox.url} (state in ${config.data.sandbox})`);
   // PAGOS_LOCAL_SKIP_SANDBOX_KEY=true trusts only the configured keys: a wrong key then fails every
   // webhook, as it would in AWS (the browser suite's way to show a broken signature check).
   const skipSandboxKey = process.env.PAGOS_LOCAL_SKIP_SANDBOX_KEY === 'true';
