@@ -374,7 +374,7 @@ async function webhookTest(call: Call, url: string, saw: (line: string) => void)
   const id = encodeURIComponent(String(hook.id));
   await ok(call, 'POST', `/webhooks/${id}/test`);
   saw(`POST /webhooks/${hook.id}/test → 200: Conekta sends a webhook_ping, signed like every event.`);
-  saw('Now find the log line "webhook verified" in Pagos\'s webhook function logs: its field digest_form');
+  saw('Now find its "request done" line in Pagos\'s webhook function logs: its field digest_form');
   saw('(also the metric dimension DigestForm) says which digest form this Conekta account uses.');
   saw('"webhook signature refused" instead means the stored public key is not the one Conekta signs with.');
 }

@@ -82,7 +82,7 @@ describe('conekta:check against the sandbox', () => {
       /1 public key\(s\) load as Pagos loads them/,
       /^ {3}-----BEGIN PUBLIC KEY-----\\n.+\\n-----END PUBLIC KEY-----$/m,
       /POST \/webhooks → 200: registered http:\/\/hooks\.pagos\.test/,
-      /"webhook verified".*digest_form/,
+      /"request done".*digest_form/,
       /DigestForm/,
       /✓ All checks passed: Conekta answered as Pagos assumes \(test mode\)\.$/,
     ]) {

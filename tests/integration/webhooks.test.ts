@@ -91,8 +91,15 @@ describe('signatures: every reading of "the sha256 of the message encrypted with
       });
       expect(res).toEqual({ status: 200, json: { received: true, outcome: 'applied' } });
       expect((await reread(record))?.status).toBe('paid');
-      const verified = logs.map((l) => JSON.parse(l)).find((l) => l.message === 'webhook verified');
-      expect(verified?.digest_form).toBe(`${form}/${encoding}`);
+      // One info line per event: `request done`, with the form, the move and the outcome.
+      const lines = logs.map((l) => JSON.parse(l)).filter((l) => l.level === 'INFO');
+      expect(lines.map((l) => l.message)).toEqual(['request done']);
+      expect(lines[0]).toMatchObject({
+        digest_form: `${form}/${encoding}`,
+        to: 'paid',
+        outcome: 'applied',
+        status: 200,
+      });
       expect(logs.some((l) => l.includes('"DigestForm"') && l.includes(`${form}/${encoding}`))).toBe(true);
     },
   );
