@@ -3,9 +3,9 @@
  * mapping (serverless.yml, ReportBatchItemFailures) deletes every message not reported here;
  * the reported ones come back after the queue's visibility timeout.
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { awsClientSettings } from '../lib/config.js';
 import { createLogger } from '../lib/http/logger.js';
 import { PagosMetrics } from '../lib/http/metrics.js';
 import { HostBreakers } from '../lib/notify/breaker.js';
@@ -16,7 +16,7 @@ import { HostSlots } from '../lib/notify/limiter.js';
 import { SqsNotificationQueue } from '../lib/notify/queue.js';
 import { cachedSigningSecrets } from '../lib/notify/secrets.js';
 import { DynamoMerchantStore } from '../lib/store/merchants.js';
-import { table } from '../lib/store/table.js';
+import { dynamoClient, table } from '../lib/store/table.js';
 
 export type DeliveryHandler = (
   event: SQSEvent,
@@ -43,17 +43,19 @@ export function makeDeliveryHandler(
 const config = readNotifyConfig();
 const logger = createLogger('pagos-notifications', process.env.POWERTOOLS_LOG_LEVEL || process.env.LOG_LEVEL);
 const metrics = new PagosMetrics({ stage: config.stage });
+const functionTimeoutMs = Number(process.env.FUNCTION_TIMEOUT_MS) || 30_000;
 const merchants = new DynamoMerchantStore(
-  table(new DynamoDBClient({}), process.env.PAYMENTS_TABLE || 'pagos-local-payments'),
+  table(dynamoClient({ functionTimeoutMs }), process.env.PAYMENTS_TABLE || 'pagos-local-payments'),
 );
 const wired = makeDeliveryHandler({
   retrySchedule: config.retrySchedule,
   timeoutMs: config.timeoutMs,
   localMode: config.localMode,
   slots: new HostSlots(config.perHostConcurrency),
+  slotWaitMs: config.slotWaitMs,
   secrets: cachedSigningSecrets(merchants, config.secretCacheMs),
   post: postNotification,
-  queue: new SqsNotificationQueue(new SQSClient({}), {
+  queue: new SqsNotificationQueue(new SQSClient(awsClientSettings(functionTimeoutMs)), {
     queue: config.queueUrl,
     dead: config.deadLetterQueueUrl,
   }),
@@ -61,7 +63,7 @@ const wired = makeDeliveryHandler({
   metrics,
   log: logger,
   now: Date.now,
-  functionTimeoutMs: Number(process.env.FUNCTION_TIMEOUT_MS) || 30_000,
+  functionTimeoutMs,
   publish: () => metrics.publishStoredMetrics(),
 });
 

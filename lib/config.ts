@@ -15,6 +15,23 @@ export type ServiceConfig = {
   pagos: PagosConfig;
 };
 
+/**
+ * Every AWS SDK client of the functions: connection and request timeouts well under the
+ * function's own, so a hung call fails (and is retried by the SDK, 3 attempts in all) instead of
+ * burning the whole invocation and ending in the gateway's bare 500.
+ */
+export function awsClientSettings(functionTimeoutMs: number) {
+  const requestTimeout = Math.max(500, Math.min(3_000, Math.floor(functionTimeoutMs / 5)));
+  return {
+    maxAttempts: 3,
+    requestHandler: {
+      connectionTimeout: Math.min(1_000, requestTimeout),
+      requestTimeout,
+      throwOnRequestTimeout: true,
+    },
+  };
+}
+
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }

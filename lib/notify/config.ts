@@ -13,6 +13,8 @@ export type NotifyConfig = {
   timeoutMs: number;
   /** Deliveries in flight at once to any one host, in one invocation. */
   perHostConcurrency: number;
+  /** How long a message waits for its busy host's slot before it is put off (one timeout). */
+  slotWaitMs: number;
   breaker: BreakerConfig;
   /** How long a merchant's signing secrets are reused before they are read again. */
   secretCacheMs: number;
@@ -43,6 +45,7 @@ export function readNotifyConfig(env: NodeJS.ProcessEnv = process.env): NotifyCo
     retrySchedule: parseRetrySchedule(env.NOTIFICATION_RETRY_SCHEDULE),
     timeoutMs: positiveInt(env, 'NOTIFICATION_TIMEOUT_MS', 5000),
     perHostConcurrency: positiveInt(env, 'NOTIFICATION_PER_HOST_CONCURRENCY', 2),
+    slotWaitMs: positiveInt(env, 'NOTIFICATION_SLOT_WAIT_MS', 1_000),
     breaker: {
       threshold: positiveInt(env, 'NOTIFICATION_BREAKER_THRESHOLD', 3),
       cooldownMs,

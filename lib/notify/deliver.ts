@@ -12,9 +12,9 @@
  * visibility timeout (at least once; `id` is stable, storefronts dedupe).
  *
  * Fairness: attempts to different hosts run side by side; at most `perHostConcurrency` to one
- * host at once in the whole instance, each bounded by `timeoutMs`, and a message whose host is at
- * that limit is put off for one timeout instead of waited for, so an invocation lasts at most
- * about one attempt and never queues behind a slow host. A silent host trips its breaker after a
+ * host at once in the whole instance, each bounded by `timeoutMs`. A message whose host is at that
+ * limit waits for a slot at most `slotWaitMs` (a healthy host frees one in milliseconds), else it
+ * is put off for one timeout, so an invocation never queues long behind a slow host. A silent host trips its breaker after a
  * few timeouts and then costs nothing but a re-send. Across instances SQS fair queues (message
  * group = host) keep a backlogged host from raising the others' dwell time.
  */
@@ -53,6 +53,8 @@ export type DeliverDeps = {
   localMode: boolean;
   /** Attempts in flight per host, shared by every invocation of this instance. */
   slots: HostSlots;
+  /** The longest a message waits for its host's slot before it is put off. */
+  slotWaitMs: number;
   /** The merchant's live signing secrets, newest first. */
   secrets: (merchant: MerchantId) => Promise<string[]>;
   post: (request: DeliveryRequest, options: DeliveryOptions) => Promise<DeliveryResult>;
@@ -173,8 +175,10 @@ async function decide(deps: DeliverDeps, record: QueueRecord): Promise<Decision>
   if (deps.remainingMs() < deps.timeoutMs + END_MARGIN_MS) {
     return { outcome: 'out_of_time', to: 'queue', next: { key, message, delaySeconds: 0 } };
   }
-  // Never wait for a busy host: its slots may be held by connections that will only time out.
-  if (!deps.slots.tryTake(host)) {
+  // Wait briefly for a busy host, never long: its slots may be held by connections that will only
+  // time out. Nor past the time this invocation still needs for one attempt.
+  const wait = Math.min(deps.slotWaitMs, deps.remainingMs() - deps.timeoutMs - END_MARGIN_MS);
+  if (!(await deps.slots.take(host, wait))) {
     const dueAt = deps.now() + deps.timeoutMs;
     deps.metrics.count(NotifyMetric.deferred);
     return {

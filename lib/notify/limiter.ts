@@ -1,66 +1,4 @@
-/**
- * Bounded concurrency per target host and overall. A task waits for its host's slot before it
- * takes a global one, so a slow or dead storefront holds at most its own slots and never queues
- * in front of another storefront's notifications.
- */
-
-class Semaphore {
-  private active = 0;
-  private readonly waiting: (() => void)[] = [];
-
-  constructor(private readonly limit: number) {}
-
-  async acquire(): Promise<void> {
-    if (this.active < this.limit) {
-      this.active += 1;
-      return;
-    }
-    await new Promise<void>((resolve) => this.waiting.push(resolve));
-  }
-
-  release(): void {
-    const next = this.waiting.shift();
-    if (next)
-      next(); // the slot passes straight to the next waiter
-    else this.active -= 1;
-  }
-
-  get idle(): boolean {
-    return this.active === 0 && this.waiting.length === 0;
-  }
-}
-
-export class TargetLimiter {
-  private readonly overall: Semaphore;
-  private readonly targets = new Map<string, Semaphore>();
-
-  constructor(
-    concurrency: number,
-    private readonly perTarget: number,
-  ) {
-    this.overall = new Semaphore(concurrency);
-  }
-
-  async run<T>(target: string, task: () => Promise<T>): Promise<T> {
-    let slot = this.targets.get(target);
-    if (!slot) {
-      slot = new Semaphore(this.perTarget);
-      this.targets.set(target, slot);
-    }
-    await slot.acquire();
-    try {
-      await this.overall.acquire();
-      try {
-        return await task();
-      } finally {
-        this.overall.release();
-      }
-    } finally {
-      slot.release();
-      if (slot.idle) this.targets.delete(target);
-    }
-  }
-}
+/** Per-host limits of storefront deliveries (lib/notify/deliver.ts). */
 
 /** Notifications are limited per host (host name and port), whatever the path. */
 export function targetOf(url: string): string {
@@ -73,11 +11,14 @@ export function targetOf(url: string): string {
 
 /**
  * Attempts in flight per host across every invocation of a function instance. A message whose
- * host is already at its limit is not waited for: the delivery function puts it off (no attempt),
- * so no invocation, and no poller slot, sits behind a slow host's open connections.
+ * host is at its limit waits a little for a slot (a healthy storefront answers in milliseconds,
+ * so a burst to one host goes out in one invocation), but never longer than `take`'s bound: a
+ * slot held by a connection that will only time out is not worth an invocation's time, and the
+ * message is put off instead.
  */
 export class HostSlots {
   private readonly inFlight = new Map<string, number>();
+  private readonly waiting = new Map<string, (() => void)[]>();
 
   constructor(private readonly perHost: number) {}
 
@@ -88,7 +29,35 @@ export class HostSlots {
     return true;
   }
 
+  /** A slot now, or the first one given back within `maxWaitMs` (first come, first served); else false. */
+  async take(host: string, maxWaitMs: number): Promise<boolean> {
+    if (this.tryTake(host)) return true;
+    if (maxWaitMs <= 0) return false;
+    return new Promise<boolean>((resolve) => {
+      const queue = this.waiting.get(host) ?? [];
+      this.waiting.set(host, queue);
+      const handOver = () => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+      const timer = setTimeout(() => {
+        const i = queue.indexOf(handOver);
+        if (i !== -1) queue.splice(i, 1);
+        if (queue.length === 0) this.waiting.delete(host);
+        resolve(false);
+      }, maxWaitMs);
+      queue.push(handOver);
+    });
+  }
+
   give(host: string): void {
+    const queue = this.waiting.get(host);
+    const next = queue?.shift();
+    if (queue?.length === 0) this.waiting.delete(host);
+    if (next) {
+      next(); // the slot passes straight to the waiter: in flight stays the same
+      return;
+    }
     const n = (this.inFlight.get(host) ?? 1) - 1;
     if (n <= 0) this.inFlight.delete(host);
     else this.inFlight.set(host, n);

@@ -4,6 +4,7 @@
  * turns DynamoDB's exception into `false` (with the stored item, when DynamoDB returned it).
  */
 import { type AttributeValue, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { awsClientSettings } from '../config.js';
 
 export type Item = Record<string, AttributeValue>;
 
@@ -13,20 +14,9 @@ export type Table = {
   readonly now: () => number;
 };
 
-/**
- * The functions' DynamoDB client: connection and request timeouts well under the function's own,
- * so a hung call fails (and is retried by the SDK) instead of burning the whole invocation.
- */
+/** The functions' DynamoDB client, with awsClientSettings' timeouts. */
 export function dynamoClient(opts: { functionTimeoutMs: number }): DynamoDBClient {
-  const requestTimeout = Math.max(500, Math.min(3_000, Math.floor(opts.functionTimeoutMs / 5)));
-  return new DynamoDBClient({
-    maxAttempts: 3,
-    requestHandler: {
-      connectionTimeout: Math.min(1_000, requestTimeout),
-      requestTimeout,
-      throwOnRequestTimeout: true,
-    },
-  });
+  return new DynamoDBClient(awsClientSettings(opts.functionTimeoutMs));
 }
 
 export function table(client: DynamoDBClient, name: string, now: () => number = Date.now): Table {

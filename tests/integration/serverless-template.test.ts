@@ -325,6 +325,8 @@ describe('functions', () => {
       expect(f.MemorySize).toBeGreaterThanOrEqual(128);
       expect(f.ReservedConcurrentExecutions).toBeGreaterThan(0);
       expect(f.LoggingConfig).toEqual({ LogFormat: 'JSON' });
+      // The SDK clients' timeouts are sized from it (lib/config.ts awsClientSettings).
+      expect(f.Environment.Variables.FUNCTION_TIMEOUT_MS).toBe(String(f.Timeout * 1000));
     }
     expect(fn('pagos').Timeout).toBeLessThan(30); // the HTTP API gives up at 30 s
     // One attempt (NOTIFICATION_TIMEOUT_MS, 5 s) and the re-sends fit in one invocation.

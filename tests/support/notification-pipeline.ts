@@ -120,6 +120,7 @@ export async function startPipeline(prefix: string, options: PipelineOptions = {
     timeoutMs: options.timeoutMs ?? 1_000,
     localMode: options.localMode ?? true,
     slots: new HostSlots(2),
+    slotWaitMs: 1_000,
     secrets: cachedSigningSecrets(merchants, 1),
     post: postNotification,
     queue,

@@ -1,64 +1,75 @@
-/** Per-target and overall concurrency: a busy target never queues in front of another one. */
-import { TargetLimiter, targetOf } from '../../lib/notify/limiter.js';
+/** Per-host delivery slots: a burst to a healthy host waits briefly for a slot; a hung one is not waited for. */
+import { jest } from '@jest/globals';
+import { HostSlots, targetOf } from '../../lib/notify/limiter.js';
 
-const deferred = () => {
-  let resolve!: () => void;
-  const promise = new Promise<void>((r) => {
-    resolve = r;
+jest.useFakeTimers();
+afterAll(() => jest.useRealTimers());
+
+it('gives at most `perHost` slots per host at once, and other hosts their own', () => {
+  const slots = new HostSlots(2);
+  expect([slots.tryTake('a'), slots.tryTake('a'), slots.tryTake('a'), slots.tryTake('b')]).toEqual([
+    true,
+    true,
+    false,
+    true,
+  ]);
+  slots.give('a');
+  expect(slots.tryTake('a')).toBe(true);
+  expect(slots.tryTake('a')).toBe(false);
+});
+
+it('take: a free slot at once, without waiting', async () => {
+  const slots = new HostSlots(1);
+  await expect(slots.take('a', 0)).resolves.toBe(true);
+  await expect(slots.take('a', 0)).resolves.toBe(false);
+});
+
+it('take: a slot given back within the wait passes to the first waiter, then the next', async () => {
+  const slots = new HostSlots(1);
+  expect(slots.tryTake('a')).toBe(true);
+  const order: string[] = [];
+  const first = slots.take('a', 1_000).then((ok) => order.push(`first:${ok}`));
+  const second = slots.take('a', 1_000).then((ok) => order.push(`second:${ok}`));
+  jest.advanceTimersByTime(100);
+  slots.give('a'); // to the first waiter: still one in flight
+  await first;
+  expect(slots.tryTake('a')).toBe(false);
+  slots.give('a'); // to the second
+  await second;
+  expect(order).toEqual(['first:true', 'second:true']);
+  slots.give('a');
+  expect(slots.tryTake('a')).toBe(true); // nobody waits any more: the slot is free
+});
+
+it('take: false once the wait is over, and a slot given back later goes to nobody who left', async () => {
+  const slots = new HostSlots(1);
+  slots.tryTake('a');
+  const waited = slots.take('a', 500);
+  jest.advanceTimersByTime(499);
+  let settled: boolean | undefined;
+  void waited.then((ok) => {
+    settled = ok;
   });
-  return { promise, resolve };
-};
-
-it('a target holds at most its own slots; others go past its waiting tasks', async () => {
-  const limiter = new TargetLimiter(3, 2);
-  const started: string[] = [];
-  const slow = deferred();
-  const run = (target: string, name: string, gate?: Promise<void>) =>
-    limiter.run(target, async () => {
-      started.push(name);
-      await gate;
-    });
-  const all = [
-    run('slow', 's1', slow.promise),
-    run('slow', 's2', slow.promise),
-    run('slow', 's3', slow.promise),
-    run('slow', 's4', slow.promise),
-    run('fast', 'f1'),
-    run('fast', 'f2'),
-  ];
-  await new Promise((r) => setTimeout(r, 10));
-  // s3 and s4 wait for a slow slot without holding a shared one, so f1 and f2 ran.
-  expect(started).toEqual(['s1', 's2', 'f1', 'f2']);
-  slow.resolve();
-  await Promise.all(all);
-  expect(started.slice(4).sort()).toEqual(['s3', 's4']);
+  await Promise.resolve();
+  expect(settled).toBeUndefined();
+  jest.advanceTimersByTime(1);
+  await expect(waited).resolves.toBe(false);
+  slots.give('a');
+  expect(slots.tryTake('a')).toBe(true);
+  expect(slots.tryTake('a')).toBe(false);
 });
 
-it('the overall limit holds across targets', async () => {
-  const limiter = new TargetLimiter(2, 2);
-  let active = 0;
-  let peak = 0;
-  await Promise.all(
-    ['a', 'b', 'c', 'd', 'a', 'b'].map((t) =>
-      limiter.run(t, async () => {
-        active += 1;
-        peak = Math.max(peak, active);
-        await new Promise((r) => setTimeout(r, 5));
-        active -= 1;
-      }),
-    ),
-  );
-  expect(peak).toBe(2);
+it('take: waiting for one host never holds another host back', async () => {
+  const slots = new HostSlots(1);
+  slots.tryTake('slow');
+  const waiting = slots.take('slow', 1_000);
+  await expect(slots.take('fast', 1_000)).resolves.toBe(true);
+  jest.advanceTimersByTime(1_000);
+  await expect(waiting).resolves.toBe(false);
 });
 
-it('a failing task frees its slots', async () => {
-  const limiter = new TargetLimiter(1, 1);
-  await expect(limiter.run('a', async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
-  await expect(limiter.run('a', async () => 'ok')).resolves.toBe('ok');
-});
-
-it('targets are host and port, whatever the path', () => {
-  expect(targetOf('https://Shop.Example.com/a?x')).toBe('shop.example.com');
-  expect(targetOf('http://127.0.0.1:8080/b')).toBe('127.0.0.1:8080');
-  expect(targetOf('nope')).toBe('invalid-url');
+it('names a target by host and port, lower case; an unreadable URL is one target of its own', () => {
+  expect(targetOf('https://Shop.Example:8443/notify?x=1')).toBe('shop.example:8443');
+  expect(targetOf('https://shop.example/notify')).toBe('shop.example');
+  expect(targetOf('not a url')).toBe('invalid-url');
 });
