@@ -27,6 +27,8 @@ export type WebhookDeps = {
 
 /** The error codes of POST /webhooks/{provider} (docs/openapi.yaml). */
 export const WebhookErrorCode = {
+  /** Answered by lib/http/edge.ts before this handler runs. */
+  edgeRequired: ErrorCode.edgeRequired,
   unknownProvider: 'unknown_provider',
   bodyTooLarge: ErrorCode.bodyTooLarge,
   webhookKeysMissing: 'webhook_keys_missing',

@@ -7,6 +7,8 @@ export const ErrorCode = {
   invalidJson: 'invalid_json',
   unsupportedMediaType: 'unsupported_media_type',
   bodyTooLarge: 'body_too_large',
+  /** 403: the edge is on and the request did not come through it (lib/http/edge.ts). */
+  edgeRequired: 'edge_required',
   unsupportedProvider: 'unsupported_provider',
   unsupportedAction: 'unsupported_action',
   rawCardNotAllowed: 'raw_card_not_allowed',
