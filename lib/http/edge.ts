@@ -9,14 +9,20 @@
  * nothing for the operator to create or rotate, no SSM parameter, and not known outside the AWS
  * account. Whoever may read the stack or the function's configuration can read it, as they can
  * every other setting in the function's environment. Empty: the edge is off, nothing is checked.
+ *
+ * Behind the edge the connection comes from a CloudFront node; the client's own address is in
+ * `CloudFront-Viewer-Address`, believed only on a request whose secret matched (clientAddress).
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { isIP } from 'node:net';
 import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { ErrorCode, PagosError } from '../payments/errors.js';
 
 /** The header CloudFront adds (lower-case, as API Gateway delivers headers). */
 export const EDGE_HEADER = 'x-pagos-edge';
+/** The viewer's `ip:port` as CloudFront saw it (IPv6 unbracketed: the port after the last colon). */
+export const VIEWER_ADDRESS_HEADER = 'cloudfront-viewer-address';
 
 export type EdgeSettings = {
   /** What `X-Pagos-Edge` must carry; empty when the edge is off. */
@@ -51,9 +57,13 @@ export function edgeRequired(domainName: string): PagosError {
   });
 }
 
+/** Events whose `X-Pagos-Edge` matched: only their CloudFront headers are believed. */
+const throughEdge = new WeakSet<object>();
+
 /**
- * Refuses (403 `edge_required`) a request without the edge's secret, when the edge is on. Use it
- * right after errorResponder, before anything reads the body.
+ * Refuses (403 `edge_required`) a request without the edge's secret, when the edge is on, and
+ * marks the others as having come through it. Use it right after errorResponder, before anything
+ * reads the body.
  */
 export function edgeOrigin(settings: EdgeSettings): MiddlewareObj<APIGatewayProxyEventV2, unknown> {
   return {
@@ -62,6 +72,27 @@ export function edgeOrigin(settings: EdgeSettings): MiddlewareObj<APIGatewayProx
       const given = request.event.headers?.[EDGE_HEADER];
       if (typeof given !== 'string' || !matchesSecret(given, settings.secret))
         throw edgeRequired(settings.domainName);
+      throughEdge.add(request.event);
     },
   };
+}
+
+/** The IP address of a `CloudFront-Viewer-Address` value (`198.51.100.10:46532`, `2001:db8::1:443`). */
+export function viewerIp(value: string | undefined): string | undefined {
+  const text = value?.trim() ?? '';
+  const colon = text.lastIndexOf(':');
+  if (colon <= 0 || !/^\d{1,5}$/.test(text.slice(colon + 1))) return undefined;
+  let ip = text.slice(0, colon);
+  if (ip.startsWith('[') && ip.endsWith(']')) ip = ip.slice(1, -1);
+  return isIP(ip) === 0 ? undefined : ip;
+}
+
+/**
+ * The client's address: behind the edge, the viewer CloudFront saw (`requestContext.http.sourceIp`
+ * is then a CloudFront node); else, or when that header is unreadable, the connection's address.
+ * The header is believed only on a request edgeOrigin verified: anyone may send it.
+ */
+export function clientAddress(event: Pick<APIGatewayProxyEventV2, 'headers' | 'requestContext'>): string {
+  const viewer = throughEdge.has(event) ? viewerIp(event.headers?.[VIEWER_ADDRESS_HEADER]) : undefined;
+  return viewer ?? event.requestContext?.http?.sourceIp ?? 'unknown';
 }

@@ -1,11 +1,20 @@
 /**
  * lib/http/edge.ts: with the edge on, a request must carry CloudFront's `X-Pagos-Edge` secret or
  * it is refused 403 `edge_required` before the handler runs; with it off, nothing is checked.
+ * The client's address comes from `CloudFront-Viewer-Address` only on a verified request.
  */
 import { timingSafeEqual } from 'node:crypto';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
-import { EDGE_HEADER, edgeOrigin, edgeSettings, matchesSecret } from '../../lib/http/edge.js';
+import {
+  clientAddress,
+  EDGE_HEADER,
+  edgeOrigin,
+  edgeSettings,
+  matchesSecret,
+  VIEWER_ADDRESS_HEADER,
+  viewerIp,
+} from '../../lib/http/edge.js';
 import { createLogger } from '../../lib/http/logger.js';
 import { errorResponder } from '../../lib/http/middlewares.js';
 import { jsonResponse } from '../../lib/http/responses.js';
@@ -17,11 +26,13 @@ const DOMAIN = 'api.pagos.example.com';
 
 function handlerWith(secret: string) {
   const reached: APIGatewayProxyEventV2[] = [];
+  const addresses: string[] = [];
   const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyResultV2>()
     .use(errorResponder(createLogger('test', 'silent')))
     .use(edgeOrigin({ secret, domainName: DOMAIN }))
     .handler(async (event) => {
       reached.push(event);
+      addresses.push(clientAddress(event));
       return jsonResponse(200, { ok: true });
     });
   const call = async (headers: Record<string, string> = {}) =>
@@ -34,7 +45,7 @@ function handlerWith(secret: string) {
       ),
       lambdaContext(),
     )) as { statusCode: number; headers: Record<string, string>; body: string };
-  return { call, reached };
+  return { call, reached, addresses };
 }
 
 const refused = (answer: { statusCode: number; body: string }) => {
@@ -111,5 +122,54 @@ describe('matchesSecret', () => {
     for (const wrong of ['', 'x', SECRET.slice(1), `${SECRET}x`, SECRET.replace(/^./, '2')])
       expect(matchesSecret(wrong, SECRET, equal)).toBe(false);
     expect(calls).toEqual(Array.from({ length: 6 }, () => [32, 32]));
+  });
+});
+
+describe('the client address', () => {
+  const viewer = (address: string) => ({ [VIEWER_ADDRESS_HEADER]: address });
+
+  it('behind the edge, verified: the viewer CloudFront saw, IPv4 or IPv6, without the port', async () => {
+    const { call, addresses } = handlerWith(SECRET);
+    await call({ [EDGE_HEADER]: SECRET, ...viewer('198.51.100.10:46532') });
+    await call({ [EDGE_HEADER]: SECRET, ...viewer('2001:db8::8a2e:370:7334:46532') });
+    await call({ [EDGE_HEADER]: SECRET, ...viewer('[2001:db8::1]:443') });
+    expect(addresses).toEqual(['198.51.100.10', '2001:db8::8a2e:370:7334', '2001:db8::1']);
+  });
+
+  it('verified but the header is missing or unreadable: the connection address', async () => {
+    const { call, addresses } = handlerWith(SECRET);
+    await call({ [EDGE_HEADER]: SECRET });
+    await call({ [EDGE_HEADER]: SECRET, ...viewer('198.51.100.10') });
+    await call({ [EDGE_HEADER]: SECRET, ...viewer('198.51.100.10:1,203.0.113.7:2') });
+    await call({ [EDGE_HEADER]: SECRET, ...viewer('not-an-ip:443') });
+    expect(addresses).toEqual(['127.0.0.1', '127.0.0.1', '127.0.0.1', '127.0.0.1']);
+  });
+
+  it("the edge off: the header is anyone's to send, so it is never believed", async () => {
+    const { call, addresses } = handlerWith('');
+    await call(viewer('198.51.100.10:46532'));
+    await call({ [EDGE_HEADER]: SECRET, ...viewer('198.51.100.10:46532') });
+    expect(addresses).toEqual(['127.0.0.1', '127.0.0.1']);
+  });
+
+  it('an event no edge check has seen: its connection address', () => {
+    const event = apiGatewayEvent('POST', '/pagos', viewer('198.51.100.10:46532'), Buffer.alloc(0));
+    expect(clientAddress(event)).toBe('127.0.0.1');
+    expect(clientAddress({ headers: {}, requestContext: {} as never })).toBe('unknown');
+  });
+
+  it.each([
+    ['198.51.100.10:46532', '198.51.100.10'],
+    ['2001:db8::1:443', '2001:db8::1'],
+    ['::1:80', '::1'],
+    [' 203.0.113.7:1 ', '203.0.113.7'],
+    ['198.51.100.10', undefined],
+    ['198.51.100.10:', undefined],
+    ['198.51.100.10:port', undefined],
+    [':443', undefined],
+    ['999.1.1.1:443', undefined],
+    ['', undefined],
+  ])('viewerIp(%j) is %j', (value, ip) => {
+    expect(viewerIp(value)).toBe(ip);
   });
 });
