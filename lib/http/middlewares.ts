@@ -11,7 +11,7 @@ import { forgetSensitiveValues, rememberSensitiveValues, sensitiveValuesIn } fro
 import { errorResponse, httpErrorToPagosError, internalError } from './responses.js';
 
 type Middleware = MiddlewareObj<APIGatewayProxyEventV2, unknown>;
-/** For any Lambda event: HTTP, or the sweeper's schedule. */
+/** Typed for any Lambda event, not only API Gateway's: requestIdOf falls back to the Lambda request id. */
 type AnyMiddleware = MiddlewareObj<unknown, unknown, Error, Context>;
 type AnyRequest = Request<unknown, unknown, Error, Context>;
 
