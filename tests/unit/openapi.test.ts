@@ -506,11 +506,13 @@ describe('docs/openapi.yaml against the code', () => {
   });
 
   test("the webhook handler's answers are answers the document allows", async () => {
-    const configured = { value: true };
+    const configured = { value: true, invalid: false };
     const conekta = {
       name: 'conekta',
       webhooks: {
         verify: (_raw: Buffer, headers: Readonly<Record<string, string | undefined>>) => {
+          if (configured.invalid)
+            throw new WebhookConfigError('key #2 is not a key.', { problem: 'invalid' });
           if (!configured.value) throw new WebhookConfigError('no key');
           return headers.digest === 'good'
             ? { ok: true as const, form: 'test' }
@@ -576,6 +578,8 @@ describe('docs/openapi.yaml against the code', () => {
     expect(await post('x'.repeat(256 * 1024 + 1))).toMatchObject({ error: { code: 'body_too_large' } });
     configured.value = false;
     expect(await post('{}')).toMatchObject({ error: { code: 'webhook_keys_missing' } });
+    configured.invalid = true;
+    expect(await post('{}')).toMatchObject({ error: { code: 'webhook_keys_invalid' } });
     // The edge's refusal comes from its middleware, before this handler, in the same shape.
     expect(() => checkWebhookAnswer(errorAnswer(edgeRequired('api.pagos.example.com')))).not.toThrow();
   });
