@@ -35,15 +35,15 @@ async function packaged(params: string[] = []): Promise<Json> {
 let plain: Json;
 let edged: Json;
 beforeAll(async () => {
-  [plain, edged] = await Promise.all([
-    packaged(),
-    packaged([
-      'edge=cloudfront-waf',
-      'edgeRatePer5Minutes=300',
-      'apiDomainName=api.pagos.example.com',
-      'apiCertificateArn=arn:aws:acm:us-east-1:123456789012:certificate/regional',
-      'edgeCertificateArn=arn:aws:acm:us-east-1:123456789012:certificate/edge',
-    ]),
+  // One after the other: both runs write the service's own .serverless folder (serverless-esbuild
+  // copies its artifacts there), so two at once can hand one run the other's template.
+  plain = await packaged();
+  edged = await packaged([
+    'edge=cloudfront-waf',
+    'edgeRatePer5Minutes=300',
+    'apiDomainName=api.pagos.example.com',
+    'apiCertificateArn=arn:aws:acm:us-east-1:123456789012:certificate/regional',
+    'edgeCertificateArn=arn:aws:acm:us-east-1:123456789012:certificate/edge',
   ]);
 }, 180_000);
 afterAll(() => {
