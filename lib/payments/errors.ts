@@ -79,6 +79,20 @@ export class ValidationError extends PagosError {
   }
 }
 
+/** Which of Pagos's own limits refused a request: per key, or never-seen keys per source address. */
+export type RateLimit = 'key' | 'new_keys_per_source';
+
+/** Pagos's own 429 `rate_limited`; `limit` is for the `RateLimited` metric, not the answer. */
+export class RateLimitedError extends PagosError {
+  override readonly name = 'RateLimitedError';
+  constructor(
+    readonly limit: RateLimit,
+    options: Omit<PagosErrorOptions, 'status' | 'code'>,
+  ) {
+    super({ ...options, status: 429, code: ErrorCode.rateLimited });
+  }
+}
+
 /** A 409 that asks the caller to send the same request again shortly. */
 export function inProgress(message: string, retryAfterSeconds = 1): PagosError {
   return new PagosError({

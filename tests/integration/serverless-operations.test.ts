@@ -96,6 +96,7 @@ describe('the dashboard', () => {
       'DeadNotifications',
       'LatePayments',
       'PaidTwice',
+      'RateLimited',
     ]) {
       expect(text).toContain(metric);
     }
