@@ -4,6 +4,7 @@ import httpJsonBodyParser from '@middy/http-json-body-parser';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
 import { readConfig } from '../lib/config.js';
 import { answerBeforeDeadline, deadlineFrom } from '../lib/http/deadline.js';
+import { clientAddress, edgeOrigin, edgeSettings } from '../lib/http/edge.js';
 import { createLogger } from '../lib/http/logger.js';
 import { countPagosSuccess, PagosMetrics, pagosErrorCounts } from '../lib/http/metrics.js';
 import { bodySizeLimit, errorResponder, jsonBodyText, observability } from '../lib/http/middlewares.js';
@@ -43,6 +44,8 @@ const deadlineOf = (context: Context | undefined) =>
 export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyResultV2>(answerBeforeDeadline())
   .use(observability(logger, metrics, pagosErrorCounts))
   .use(errorResponder(logger))
+  // Behind the edge, a request that went around it is refused before its body is read.
+  .use(edgeOrigin(edgeSettings()))
   .use(bodySizeLimit(config.maxBodyBytes))
   .use(jsonBodyText())
   .use(httpJsonBodyParser())
@@ -51,7 +54,8 @@ export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyResultV2>(an
     // Known before validation, so refusals are logged with them too.
     logger.appendKeys(requestLogKeys(body));
     const outcome = await handlePagosRequest(services, body, {
-      sourceIp: event.requestContext?.http?.sourceIp ?? 'unknown',
+      // Behind the edge, the viewer's address, not CloudFront's: the per-address limit on new keys.
+      sourceIp: clientAddress(event),
       deadline: deadlineOf(context),
     });
     logger.appendKeys({ order_id: outcome.orderId, replayed: outcome.replayed });

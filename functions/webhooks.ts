@@ -2,6 +2,7 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
 import { readConfig } from '../lib/config.js';
+import { edgeOrigin, edgeSettings } from '../lib/http/edge.js';
 import { createLogger } from '../lib/http/logger.js';
 import { PagosMetrics, webhookCounts } from '../lib/http/metrics.js';
 import { errorResponder, observability } from '../lib/http/middlewares.js';
@@ -24,4 +25,6 @@ export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyResultV2>()
   // An unverified body teaches the log redactor nothing: the handler learns once it verified.
   .use(observability(logger, metrics, webhookCounts, { learnFromBody: false }))
   .use(errorResponder(logger))
+  // Behind the edge, a request that went around it is refused before its body is read.
+  .use(edgeOrigin(edgeSettings()))
   .handler((event) => handleWebhook(deps, event));

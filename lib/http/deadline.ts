@@ -2,12 +2,11 @@
  * The Lambda deadline. Lambda stops a function at its timeout and API Gateway then answers
  * 500 {"message":"Internal Server Error"} (docs/gateway.md): a storefront cannot tell that from a
  * failure. Pagos answers its own retry-safe 504 before that:
- * - `deadline()` puts `deadline` (epoch ms: now + remaining time - margin) on the event, so the
- *   domain can bound what it waits for (a Conekta call, the in-flight wait) by it;
+ * - `deadlineFrom()` is the deadline (epoch ms: now + remaining time - margin) functions/pagos.ts
+ *   hands the domain, which bounds what it waits for (a Conekta call) by it;
  * - `answerBeforeDeadline()` is middy's early timeout: if the handler has not answered by then,
  *   the caller gets `deadlineExceeded()`, whatever the handler is still waiting on.
  */
-import type { MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { ErrorCode, PagosError } from '../payments/errors.js';
 import { errorResponse, type JsonResult } from './responses.js';
@@ -28,29 +27,6 @@ export function deadlineFrom(
   const remaining = context?.getRemainingTimeInMillis?.();
   if (typeof remaining !== 'number' || !Number.isFinite(remaining)) return undefined;
   return now + remaining - marginMs;
-}
-
-/** Puts `deadline` (epoch ms) on the event for the handler; nothing outside Lambda. */
-export function deadline(opts: { marginMs?: number } = {}): MiddlewareObj<unknown, unknown, Error, Context> {
-  return {
-    before: (request) => {
-      const at = deadlineFrom(request.context, opts.marginMs);
-      if (at !== undefined && typeof request.event === 'object' && request.event !== null)
-        (request.event as { deadline?: number }).deadline = at;
-    },
-  };
-}
-
-/** The deadline `deadline()` put on this event (or middy request); undefined when there is none. */
-export function deadlineOf(eventOrRequest: unknown): number | undefined {
-  const holder = eventOrRequest as { deadline?: unknown; event?: { deadline?: unknown } } | null;
-  const value = holder?.deadline ?? holder?.event?.deadline;
-  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
-}
-
-/** Milliseconds left before `deadline` (0 once passed); Infinity without one. */
-export function timeLeft(deadlineMs: number | undefined, now = Date.now()): number {
-  return deadlineMs === undefined ? Number.POSITIVE_INFINITY : Math.max(0, deadlineMs - now);
 }
 
 /**

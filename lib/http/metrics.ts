@@ -5,7 +5,7 @@
  */
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Counter } from '../notify/metrics.js';
-import { ErrorCode } from '../payments/errors.js';
+import { ErrorCode, RateLimitedError } from '../payments/errors.js';
 import type { AnswerSummary } from './outcome.js';
 
 export const METRIC_NAMESPACE = 'Pagos';
@@ -20,6 +20,11 @@ export const MetricName = {
   /** Dimension `reason`: the error code answered. */
   webhooksRejected: 'WebhooksRejected',
   webhooksStale: 'WebhooksStale',
+  /**
+   * Dimension `limit`: `key`, `new_keys_per_source` (Pagos's own) or `provider` (Conekta's 429);
+   * `unknown` would be a 429 that says neither, a bug.
+   */
+  rateLimited: 'RateLimited',
 } as const;
 export type MetricName = (typeof MetricName)[keyof typeof MetricName];
 
@@ -83,11 +88,19 @@ export class PagosMetrics extends Metrics implements Counter {
 
 type Count = { name: MetricName; dimensions?: Record<string, string> };
 
-/** POST /pagos errors: conflicts, and whatever Conekta refused or failed to answer. */
-export function pagosErrorCounts(answer: AnswerSummary): Count[] {
+/**
+ * POST /pagos errors: conflicts, 429s by the limit that refused (the error says which of Pagos's
+ * own; one with a provider part is Conekta's), and whatever Conekta refused or failed to answer.
+ */
+export function pagosErrorCounts(answer: AnswerSummary, error?: unknown): Count[] {
   const counts: Count[] = [];
   if (answer.outcome === ErrorCode.referenceConflict || answer.outcome === ErrorCode.requestInProgress)
     counts.push({ name: MetricName.conflicts });
+  if (answer.outcome === ErrorCode.rateLimited) {
+    const limit =
+      error instanceof RateLimitedError ? error.limit : answer.providerStatus ? 'provider' : 'unknown';
+    counts.push({ name: MetricName.rateLimited, dimensions: { limit } });
+  }
   if (answer.providerStatus)
     counts.push({ name: MetricName.conektaErrors, dimensions: { status: answer.providerStatus } });
   return counts;

@@ -11,7 +11,7 @@ import { forgetSensitiveValues, rememberSensitiveValues, sensitiveValuesIn } fro
 import { errorResponse, httpErrorToPagosError, internalError } from './responses.js';
 
 type Middleware = MiddlewareObj<APIGatewayProxyEventV2, unknown>;
-/** For any Lambda event: HTTP, or the sweeper's schedule. */
+/** Typed for any Lambda event, not only API Gateway's: requestIdOf falls back to the Lambda request id. */
 type AnyMiddleware = MiddlewareObj<unknown, unknown, Error, Context>;
 type AnyRequest = Request<unknown, unknown, Error, Context>;
 
@@ -111,15 +111,18 @@ export function requestLog(logger: Logger): AnyMiddleware {
   };
 }
 
-type Counts = (answer: AnswerSummary) => readonly { name: string; dimensions?: Record<string, string> }[];
+type Counts = (
+  answer: AnswerSummary,
+  error?: unknown,
+) => readonly { name: string; dimensions?: Record<string, string> }[];
 
 /**
- * Counts what the answer says (lib/http/metrics.ts says what each endpoint counts), then writes
- * every metric counted during the request, once, at its end.
+ * Counts what the answer says, and the error it was made from if any (lib/http/metrics.ts says
+ * what each endpoint counts), then writes every metric counted during the request, once, at its end.
  */
 export function requestMetrics(metrics: PagosMetrics, counts: Counts = () => []): AnyMiddleware {
   const publish = (request: AnyRequest) => {
-    for (const { name, dimensions } of counts(summarizeAnswer(request.response)))
+    for (const { name, dimensions } of counts(summarizeAnswer(request.response), request.error))
       metrics.count(name, dimensions);
     metrics.publishStoredMetrics();
   };

@@ -27,9 +27,12 @@ export type WebhookDeps = {
 
 /** The error codes of POST /webhooks/{provider} (docs/openapi.yaml). */
 export const WebhookErrorCode = {
+  /** Answered by lib/http/edge.ts before this handler runs. */
+  edgeRequired: ErrorCode.edgeRequired,
   unknownProvider: 'unknown_provider',
   bodyTooLarge: ErrorCode.bodyTooLarge,
   webhookKeysMissing: 'webhook_keys_missing',
+  webhookKeysInvalid: 'webhook_keys_invalid',
   invalidSignature: 'invalid_signature',
   invalidJson: ErrorCode.invalidJson,
   invalidEvent: 'invalid_event',
@@ -88,7 +91,17 @@ export async function handleWebhook(
   } catch (error) {
     if (!(error instanceof WebhookConfigError)) throw error;
     // 500, not 401: the provider keeps retrying until the operator fixes the setting, so no event is lost.
-    logger.error('webhook verification is not configured', { reason: (error as Error).message });
+    logger.error('webhook verification is not configured', {
+      problem: error.problem,
+      reason: error.message,
+    });
+    if (error.problem === 'invalid')
+      // The message names the key that failed by position, never its contents.
+      return problem(
+        500,
+        WebhookErrorCode.webhookKeysInvalid,
+        `Webhook verification is misconfigured: ${error.message} Retry later.`,
+      );
     return problem(
       500,
       WebhookErrorCode.webhookKeysMissing,

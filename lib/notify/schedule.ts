@@ -1,8 +1,8 @@
 /**
  * When to try a notification again. The first attempt is immediate; each failed attempt waits the
  * next delay of the schedule; after the last delay's attempt fails the entry is dead. The default
- * adds up to ~22.4 h, plus up to a minute of sweeper lag per retry: about a day, like Conekta's own
- * webhook retries.
+ * adds up to ~22.4 h, plus the queue's own lag per retry (lib/notify/deliver.ts: an SQS delay, in
+ * hops of at most 900 s): about a day, like Conekta's own webhook retries.
  */
 
 /** Seconds: 1 min, 5 min, 15 min, 1 h, 3 h, 6 h, 12 h. */

@@ -7,6 +7,8 @@ export const ErrorCode = {
   invalidJson: 'invalid_json',
   unsupportedMediaType: 'unsupported_media_type',
   bodyTooLarge: 'body_too_large',
+  /** 403: the edge is on and the request did not come through it (lib/http/edge.ts). */
+  edgeRequired: 'edge_required',
   unsupportedProvider: 'unsupported_provider',
   unsupportedAction: 'unsupported_action',
   rawCardNotAllowed: 'raw_card_not_allowed',
@@ -74,6 +76,20 @@ export class ValidationError extends PagosError {
       message: `The request has ${issues.length} invalid field${issues.length === 1 ? '' : 's'}: ${issues.map((i) => i.field).join(', ')}.`,
       details: issues,
     });
+  }
+}
+
+/** Which of Pagos's own limits refused a request: per key, or never-seen keys per source address. */
+export type RateLimit = 'key' | 'new_keys_per_source';
+
+/** Pagos's own 429 `rate_limited`; `limit` is for the `RateLimited` metric, not the answer. */
+export class RateLimitedError extends PagosError {
+  override readonly name = 'RateLimitedError';
+  constructor(
+    readonly limit: RateLimit,
+    options: Omit<PagosErrorOptions, 'status' | 'code'>,
+  ) {
+    super({ ...options, status: 429, code: ErrorCode.rateLimited });
   }
 }
 

@@ -6,7 +6,7 @@
  * against its credential's rate limit; credentials never seen before are also limited per
  * source address, so the API is no oracle for testing stolen keys.
  */
-import { ErrorCode, PagosError } from './errors.js';
+import { ErrorCode, PagosError, type RateLimit, RateLimitedError } from './errors.js';
 import { credentialFingerprint } from './fingerprints.js';
 import type { Merchant } from './model.js';
 import type { MerchantStore, PaymentProvider, SigningSecret } from './ports.js';
@@ -36,10 +36,8 @@ export const merchantId = (provider: string, accountId: string, livemode: boolea
 
 const MINUTE = 60_000;
 
-function rateLimited(retryAfterSeconds: number, what: string): PagosError {
-  return new PagosError({
-    status: 429,
-    code: ErrorCode.rateLimited,
+function rateLimited(retryAfterSeconds: number, limit: RateLimit, what: string): PagosError {
+  return new RateLimitedError(limit, {
     message: `Too many requests ${what}. Send it again in ${retryAfterSeconds} s.`,
     headers: { 'Retry-After': String(retryAfterSeconds) },
   });
@@ -92,7 +90,7 @@ export async function admit(
         })
       : Promise.resolve(true),
   ]);
-  if (!counted) throw rateLimited(retryAfter, 'for this API key');
+  if (!counted) throw rateLimited(retryAfter, 'key', 'for this API key');
   if (known?.state === 'resolved') {
     deps.memory.set(fingerprint, { merchant: known.merchant, until: now + deps.config.memoryMs });
     return known.merchant;
@@ -107,7 +105,11 @@ export async function admit(
       limit: deps.config.unknownPerSourcePerMinute,
     }))
   ) {
-    throw rateLimited(retryAfter, 'with API keys this service has not seen from this address');
+    throw rateLimited(
+      retryAfter,
+      'new_keys_per_source',
+      'with API keys this service has not seen from this address',
+    );
   }
   let account: Awaited<ReturnType<PaymentProvider['resolveAccount']>>;
   try {

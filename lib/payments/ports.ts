@@ -111,9 +111,18 @@ export type EventReading =
 
 export type WebhookCheck = { ok: true; form: string } | { ok: false; reason: string };
 
-/** A provider's incoming side cannot verify anything until the operator configures it (no webhook key). */
+/**
+ * A provider's incoming side cannot verify anything until the operator fixes its configuration:
+ * `missing`, no webhook key is set; `invalid`, the setting is there but does not parse (the
+ * message names the key by position, never its contents).
+ */
 export class WebhookConfigError extends Error {
   override readonly name = 'WebhookConfigError';
+  readonly problem: 'missing' | 'invalid';
+  constructor(message: string, options: ErrorOptions & { problem?: 'missing' | 'invalid' } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.problem = options.problem ?? 'missing';
+  }
 }
 
 export interface IncomingWebhooks {

@@ -6,11 +6,8 @@ import middy from '@middy/core';
 import {
   answerBeforeDeadline,
   DEFAULT_DEADLINE_MARGIN_MS,
-  deadline,
   deadlineExceeded,
   deadlineFrom,
-  deadlineOf,
-  timeLeft,
 } from '../../lib/http/deadline.js';
 
 const countdown = (ms: number) => {
@@ -25,37 +22,6 @@ it('deadlineFrom: now + remaining - margin (1500 ms by default); none without a 
   expect(deadlineFrom({ getRemainingTimeInMillis: () => 10_000 }, 200, 0)).toBe(9800);
   expect(deadlineFrom(undefined)).toBeUndefined();
   expect(deadlineFrom({})).toBeUndefined();
-});
-
-it('deadline() puts it on the event for the handler; deadlineOf reads it from the event or the request', async () => {
-  let seen: unknown;
-  const handler = middy<Record<string, unknown>, unknown>()
-    .use(deadline({ marginMs: 500 }))
-    .handler(async (event) => {
-      seen = deadlineOf(event);
-      return 'ok';
-    });
-  const before = Date.now();
-  await handler({}, countdown(3000) as never);
-  expect(seen).toBeGreaterThanOrEqual(before + 3000 - 500 - 50);
-  expect(seen).toBeLessThanOrEqual(Date.now() + 3000 - 500);
-  expect(deadlineOf({ event: { deadline: 42 } })).toBe(42);
-  expect(deadlineOf({ deadline: 'soon' })).toBeUndefined();
-  expect(deadlineOf(null)).toBeUndefined();
-});
-
-it('deadline() leaves the event alone outside Lambda', async () => {
-  const event: Record<string, unknown> = {};
-  await middy<Record<string, unknown>, unknown>()
-    .use(deadline())
-    .handler(async () => 'ok')(event, {} as never);
-  expect(event).toEqual({});
-});
-
-it('timeLeft: never negative; infinite without a deadline', () => {
-  expect(timeLeft(1000, 400)).toBe(600);
-  expect(timeLeft(1000, 1400)).toBe(0);
-  expect(timeLeft(undefined)).toBe(Number.POSITIVE_INFINITY);
 });
 
 it('deadlineExceeded: 504 provider_timeout, retry-safe', () => {

@@ -390,7 +390,12 @@ describe('HTTP API', () => {
   });
 
   it('outputs the API URL and the webhook URL to give Conekta', () => {
-    const url = (name: string) => template.Outputs[name]?.Value['Fn::Join'][1];
+    // PagosUrl and ConektaWebhookUrl are Fn::If [HasEdge, ...]: without the edge, the execute-api
+    // branch (both modes: serverless-operations.test.ts).
+    const url = (name: string) => {
+      const value = template.Outputs[name]?.Value;
+      return (value['Fn::If']?.[2] ?? value)['Fn::Join'][1];
+    };
     expect(url('HttpApiUrl')).toBeDefined();
     expect(url('PagosUrl').at(-1)).toBe('/pagos');
     expect(url('ConektaWebhookUrl').at(-1)).toBe('/webhooks/conekta');

@@ -140,6 +140,28 @@ describe('signatures: every reading of "the sha256 of the message encrypted with
     }
   });
 
+  it('with a key setting that does not parse: its own 500 webhook_keys_invalid, naming the key by position only', async () => {
+    const saved = process.env.CONEKTA_WEBHOOK_PUBLIC_KEYS;
+    const broken = '-----BEGIN PUBLIC KEY-----\nTk9UQUtFWQ==\n-----END PUBLIC KEY-----';
+    // The first key is good, the second does not parse.
+    process.env.CONEKTA_WEBHOOK_PUBLIC_KEYS = `${saved}\\n${broken}`;
+    logs.length = 0;
+    try {
+      const record = await seed();
+      const res = await deliver(attemptEvent(record, current(record), 'paid', 1_700_000_100));
+      expect(res).toMatchObject({ status: 500, json: { error: { code: 'webhook_keys_invalid' } } });
+      const message = (res.json.error as { message: string }).message;
+      expect(message).toContain('key #2 is not a valid PEM public key');
+      expect(message).not.toContain('Tk9UQUtFWQ');
+      expect(logs.join('\n')).toContain('key #2');
+      expect(logs.join('\n')).not.toContain('Tk9UQUtFWQ');
+      // Nothing was applied: Conekta retries once the setting is fixed.
+      expect(await reread(record)).toEqual(record);
+    } finally {
+      process.env.CONEKTA_WEBHOOK_PUBLIC_KEYS = saved;
+    }
+  });
+
   it('an unsigned body teaches the log redactor nothing: a forged name does not blank words of its own log lines', async () => {
     // A forged body whose buyer is named like the words of the lines this request writes.
     const forged = orderEvent('order.paid', { id: 'ord_x', updated_at: 1, metadata: {} });

@@ -2,10 +2,14 @@
  * The EMF lines Powertools Metrics writes for Pagos: namespace `Pagos`, only the `Stage`
  * dimension (the DeadNotificationsAlarm matches exactly that), and what each answer counts.
  */
+import middy from '@middy/core';
+import { createLogger } from '../../lib/http/logger.js';
 import { countPagosSuccess, PagosMetrics, pagosErrorCounts, webhookCounts } from '../../lib/http/metrics.js';
+import { errorResponder, requestMetrics } from '../../lib/http/middlewares.js';
 import { summarizeAnswer } from '../../lib/http/outcome.js';
 import { jsonResponse } from '../../lib/http/responses.js';
 import { NotifyMetric } from '../../lib/notify/metrics.js';
+import { RateLimitedError } from '../../lib/payments/errors.js';
 
 const lines: string[] = [];
 const metrics = () => new PagosMetrics({ stage: 'prod', sink: (line) => lines.push(line) });
@@ -119,6 +123,58 @@ it.each([
   ],
 ])('POST /pagos %j counts %j', (answer, counts) => {
   expect(pagosErrorCounts(answer)).toEqual(counts);
+});
+
+describe('RateLimited: Pagos refusing with 429 rate_limited, by the limit that refused', () => {
+  const limited = problem(429, 'rate_limited');
+  it.each([
+    ['key', new RateLimitedError('key', { message: 'm' })],
+    ['new_keys_per_source', new RateLimitedError('new_keys_per_source', { message: 'm' })],
+  ])('%s: named by the error Pagos threw', (limit, error) => {
+    expect(pagosErrorCounts(limited, error)).toEqual([{ name: 'RateLimited', dimensions: { limit } }]);
+  });
+
+  it("provider: Conekta's own 429 (the answer has a provider part), also a ConektaErrors 429", () => {
+    expect(pagosErrorCounts(problem(429, 'rate_limited', { name: 'conekta', status: 429 }))).toEqual([
+      { name: 'RateLimited', dimensions: { limit: 'provider' } },
+      { name: 'ConektaErrors', dimensions: { status: '429' } },
+    ]);
+  });
+
+  it('through requestMetrics: the error thrown reaches the count after errorResponder answered it', async () => {
+    const handler = middy()
+      .use(requestMetrics(metrics(), pagosErrorCounts))
+      .use(errorResponder(createLogger('test', 'silent')))
+      .handler(async () => {
+        throw new RateLimitedError('new_keys_per_source', {
+          message: 'Too many requests. Send it again in 3 s.',
+          headers: { 'Retry-After': '3' },
+        });
+      });
+    const answer = (await handler({} as never, {} as never)) as { statusCode: number; body: string };
+    expect(answer.statusCode).toBe(429);
+    expect(JSON.parse(answer.body).error).toEqual({
+      code: 'rate_limited',
+      message: 'Too many requests. Send it again in 3 s.',
+      details: [],
+    });
+    expect(emf()).toEqual([
+      expect.objectContaining({
+        _aws: expect.objectContaining({
+          CloudWatchMetrics: [
+            {
+              Namespace: 'Pagos',
+              Dimensions: [['Stage', 'limit']],
+              Metrics: [{ Name: 'RateLimited', Unit: 'Count' }],
+            },
+          ],
+        }),
+        Stage: 'prod',
+        limit: 'new_keys_per_source',
+        RateLimited: 1,
+      }),
+    ]);
+  });
 });
 
 it('POST /pagos successes: a new payment or a replay, for create and charge only', () => {

@@ -6,6 +6,7 @@
  */
 import { Validator } from '@seriousme/openapi-schema-validator';
 import fc from 'fast-check';
+import { edgeRequired } from '../../lib/http/edge.js';
 import { createLogger } from '../../lib/http/logger.js';
 import { errorResponse, httpErrorToPagosError, internalError } from '../../lib/http/responses.js';
 import { handleWebhook } from '../../lib/http/webhook.js';
@@ -237,7 +238,7 @@ describe('docs/openapi.yaml against the code', () => {
     const code = (error.properties as Json).code as Json;
     return (code.enum as string[] | undefined) ?? [code.const as string];
   };
-  const STATUSES = ['400', '401', '402', '404', '409', '413', '415', '422', '429', '500', '502', '504'];
+  const STATUSES = '400 401 402 403 404 409 413 415 422 429 500 502 504'.split(' ');
 
   test('every ErrorCode of lib/payments/errors.ts is documented, and no other', () => {
     const codes = Object.values(ErrorCode).sort();
@@ -489,6 +490,8 @@ describe('docs/openapi.yaml against the code', () => {
       outcomeUnknown({ provider: 'conekta', message: 'not known yet', retryAfterSeconds: 5 }),
       outcomeUnknown({ provider: 'conekta', message: 'not known yet' }),
       unknownReference('6588'),
+      edgeRequired('api.pagos.example.com'),
+      edgeRequired(''),
       internalError(),
       httpErrorToPagosError({ statusCode: 413, message: 'too large' }),
       httpErrorToPagosError({ statusCode: 415 }),
@@ -503,11 +506,13 @@ describe('docs/openapi.yaml against the code', () => {
   });
 
   test("the webhook handler's answers are answers the document allows", async () => {
-    const configured = { value: true };
+    const configured = { value: true, invalid: false };
     const conekta = {
       name: 'conekta',
       webhooks: {
         verify: (_raw: Buffer, headers: Readonly<Record<string, string | undefined>>) => {
+          if (configured.invalid)
+            throw new WebhookConfigError('key #2 is not a key.', { problem: 'invalid' });
           if (!configured.value) throw new WebhookConfigError('no key');
           return headers.digest === 'good'
             ? { ok: true as const, form: 'test' }
@@ -573,6 +578,10 @@ describe('docs/openapi.yaml against the code', () => {
     expect(await post('x'.repeat(256 * 1024 + 1))).toMatchObject({ error: { code: 'body_too_large' } });
     configured.value = false;
     expect(await post('{}')).toMatchObject({ error: { code: 'webhook_keys_missing' } });
+    configured.invalid = true;
+    expect(await post('{}')).toMatchObject({ error: { code: 'webhook_keys_invalid' } });
+    // The edge's refusal comes from its middleware, before this handler, in the same shape.
+    expect(() => checkWebhookAnswer(errorAnswer(edgeRequired('api.pagos.example.com')))).not.toThrow();
   });
 
   test('the Conekta provider refuses the secrets and tokens the schemas refuse', () => {

@@ -89,7 +89,7 @@ export function createConektaProvider(config: ConektaProviderConfig): PaymentPro
         keys = { setting, parsed: parseWebhookPublicKeys(setting) };
       } catch (error) {
         if (error instanceof WebhookKeyConfigError)
-          throw new WebhookConfigError(error.message, { cause: error });
+          throw new WebhookConfigError(error.message, { cause: error, problem: 'invalid' });
         throw error;
       }
     }

@@ -31,7 +31,7 @@ const PAGOS_FUNCTION: RouteSettings = {
   concurrency: 4,
 };
 const WEBHOOK_FUNCTION: RouteSettings = {
-  name: 'pagos-test-conektaWebhook',
+  name: 'pagos-test-webhooks',
   module: 'functions/webhooks.ts',
   timeoutMs: 10_000,
   concurrency: 2,
@@ -182,7 +182,7 @@ export function createRequest(secret: string, referenceId: string, extra: Record
     reference_id: referenceId,
     amount: 1000,
     return_url: 'https://shop.example.com',
-    // Nothing listens there: the first notification attempt fails at once (the sweeper's to retry).
+    // Nothing listens there; these tests run no notification pipeline, so nothing is sent to it.
     notification_url: 'http://127.0.0.1:9/notify',
     first_name: 'Andrés',
     last_name: 'Jaro',
