@@ -7,8 +7,6 @@
  * request id, the one echoed as X-Request-Id. (Notification delivery: tests/integration/notifications-*.)
  */
 import { randomUUID, sign } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { setLogSink } from '../../lib/http/logger.js';
@@ -16,6 +14,7 @@ import { setMetricSink } from '../../lib/http/metrics.js';
 import { metadataOf, orderEvent, webhookSigner } from '../support/conekta-events.js';
 import { apiGatewayEvent, lambdaContext } from '../support/lambda-http.js';
 import { eventually, type PagosStack, startPagosStack } from '../support/pagos-stack.js';
+import { type Receiver, startReceiver } from '../support/receiver.js';
 
 type Handler = (event: unknown, context: Context) => Promise<unknown>;
 type HttpAnswer = { statusCode: number; headers: Record<string, string>; body: string };
@@ -33,10 +32,8 @@ const PLATFORM_IDS = ['correlation_id', 'function_request_id', 'xray_trace_id'];
 const CARD_LIKE = /(?<![A-Za-z0-9])\d(?:[ -]?\d){12,18}(?![A-Za-z0-9])/;
 
 let stack: PagosStack;
-let receiver: Server;
+let receiver: Receiver;
 let receiverUrl: string;
-const deliveries: string[] = [];
-let failNextDelivery = false;
 const logs: string[] = [];
 const metrics: string[] = [];
 
@@ -44,21 +41,8 @@ beforeAll(async () => {
   process.env.LOG_LEVEL = 'debug';
   setLogSink((line) => logs.push(line));
   setMetricSink((line) => metrics.push(line));
-  receiver = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c) => chunks.push(c));
-    req.on('end', () => {
-      if (failNextDelivery) {
-        failNextDelivery = false;
-        res.writeHead(503).end('busy');
-        return;
-      }
-      deliveries.push(Buffer.concat(chunks).toString('utf8'));
-      res.writeHead(200).end('ok');
-    });
-  });
-  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-  receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/pagos/notify`;
+  receiver = await startReceiver(() => 200);
+  receiverUrl = receiver.url;
   stack = await startPagosStack('hygiene', {
     env: {
       CONEKTA_TIMEOUT_MS: '500',
@@ -68,7 +52,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await stack.stop();
-  await new Promise<void>((resolve) => receiver.close(() => resolve()));
+  await receiver.stop();
 });
 
 /** Values a log line must never show: parsed, with the platform ids left out. */

@@ -4,7 +4,6 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -30,15 +29,10 @@ export async function waitFor<T>(
   }
 }
 
-export const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
+import { freePort } from '../../local/dynamodb-local.js';
+
+/** One free-port helper for the whole repository (the local stack uses it too). */
+export { freePort };
 
 /** The ports one `npm start` listens on; pass them again to restart it in the same place. */
 export type LocalStackPorts = {

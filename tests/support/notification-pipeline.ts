@@ -5,8 +5,6 @@
  * storefront receivers on 127.0.0.1. Nothing of ours is replaced; only clocks of the schedule
  * are shortened through the same settings the functions read.
  */
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { makeDeliveryHandler } from '../../functions/notification-delivery.js';
 import { makeEnqueuerHandler } from '../../functions/notification-enqueuer.js';
@@ -23,48 +21,7 @@ import { type Poller, pollQueue, pollTableStream, readStreamFilters } from '../.
 import { createQueues, localSqsClient, notificationQueueNames, startLocalSqs } from '../../local/sqs.js';
 import { createTestTable, dynamoEndpoint, testDynamoClient } from './dynamodb.js';
 
-export type Received = {
-  at: number;
-  headers: IncomingMessage['headers'];
-  raw: Buffer;
-  json: Record<string, unknown>;
-};
-
-export type Answer = 'ok' | 'error' | 'silent' | number;
-
-/** A storefront on 127.0.0.1 that records what it receives and answers as `answer` says. */
-export type Receiver = {
-  url: string;
-  received: Received[];
-  answer: (request: Received, nth: number) => Answer;
-  stop(): Promise<void>;
-};
-
-export async function startReceiver(answer: Receiver['answer'] = () => 'ok'): Promise<Receiver> {
-  const receiver: Receiver = { url: '', received: [], answer, stop: async () => {} };
-  const server: Server = createServer(async (req, res) => {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const raw = Buffer.concat(chunks);
-    let json: Record<string, unknown> = {};
-    try {
-      json = JSON.parse(raw.toString('utf8'));
-    } catch {}
-    const got: Received = { at: Date.now(), headers: req.headers, raw, json };
-    receiver.received.push(got);
-    const what = receiver.answer(got, receiver.received.length);
-    if (what === 'silent') return; // accepts the connection, never answers
-    res.writeHead(what === 'ok' ? 204 : what === 'error' ? 500 : what).end();
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  receiver.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/pagos/notify`;
-  receiver.stop = () =>
-    new Promise<void>((r) => {
-      server.closeAllConnections();
-      server.close(() => r());
-    });
-  return receiver;
-}
+export { type Answer, type Received, type Receiver, startReceiver } from './receiver.js';
 
 export type PipelineOptions = {
   retrySchedule?: readonly number[];

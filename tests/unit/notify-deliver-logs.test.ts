@@ -45,6 +45,7 @@ function deps(result: DeliveryResult, retrySchedule: readonly number[] = [60, 30
     timeoutMs: 5000,
     localMode: false,
     slots: new HostSlots(2),
+    slotWaitMs: 0,
     secrets: async () => ['pgsec_test'],
     post: async () => result,
     queue: { send: async () => new Map() },

@@ -7,9 +7,8 @@
  */
 import { type ChildProcess, execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingHttpHeaders } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { type LocalStack, startLocalStack, waitFor } from '../../support/local-stack.js';
+import { startReceiver } from '../../support/receiver.js';
 
 let stack: LocalStack;
 let child: ChildProcess;
@@ -97,16 +96,10 @@ it('follows a payment made on the sandbox through the webhook route', async () =
 });
 
 it('tells the storefront through the stream, SQS and the delivery function, signed for its merchant', async () => {
-  const received: { headers: IncomingHttpHeaders; raw: Buffer }[] = [];
-  const storefront = createServer(async (req, res) => {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    received.push({ headers: req.headers, raw: Buffer.concat(chunks) });
-    res.writeHead(204).end();
-  });
-  await new Promise<void>((r) => storefront.listen(0, '127.0.0.1', () => r()));
+  const storefront = await startReceiver();
+  const { received } = storefront;
   try {
-    const url = `http://127.0.0.1:${(storefront.address() as AddressInfo).port}/pagos/notify`;
+    const { url } = storefront;
     const keys = await pagos({ provider: 'conekta', action: 'signing_secret', secret });
     expect(keys.status).toBe(200);
     const created = await pagos({ ...seed, reference_id: 'e2e-notified', notification_url: url });
@@ -137,8 +130,7 @@ it('tells the storefront through the stream, SQS and the delivery function, sign
       order_id: created.json.id,
     });
   } finally {
-    storefront.closeAllConnections();
-    await new Promise<void>((r) => storefront.close(() => r()));
+    await storefront.stop();
   }
 });
 

@@ -5,22 +5,21 @@
  * then starts empty.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, type LocalStack, startLocalStack, waitFor } from '../../support/local-stack.js';
+import { type Receiver, startReceiver } from '../../support/receiver.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'pagos-restart-'));
 const secret = `key_restart_${Date.now().toString(36)}`;
 // Short retries: the re-sent notification is due while the stack is down.
 const env = { NOTIFICATION_RETRY_SCHEDULE: '3,3,3,3,3' };
 let stack: LocalStack | undefined;
-let storefront: Server | undefined;
+let storefront: Receiver | undefined;
 
 afterAll(async () => {
   await stack?.stop();
-  storefront?.closeAllConnections();
-  await new Promise<void>((r) => (storefront ? storefront.close(() => r()) : r()));
+  await storefront?.stop();
   rmSync(dataDir, { recursive: true, force: true });
 }, 30_000);
 
@@ -74,14 +73,8 @@ it('answers an earlier payment and delivers a pending notification after a resta
   await first.stop();
   stack = undefined;
 
-  const received: { headers: IncomingHttpHeaders; raw: Buffer }[] = [];
-  storefront = createServer(async (req, res) => {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    received.push({ headers: req.headers, raw: Buffer.concat(chunks) });
-    res.writeHead(204).end();
-  });
-  await new Promise<void>((r) => storefront!.listen(storefrontPort, '127.0.0.1', () => r()));
+  storefront = await startReceiver(() => 'ok', { port: storefrontPort });
+  const { received } = storefront;
 
   stack = await startLocalStack(env, { buildFolder: '.esbuild-e2e-restart', dataDir, ports });
   const second = stack;
