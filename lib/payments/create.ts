@@ -13,7 +13,7 @@ import { ErrorCode, inProgress, PagosError } from './errors.js';
 import { idempotencyKey } from './fingerprints.js';
 import { cancelOrderOf } from './lifecycle.js';
 import type { Attempt, Merchant, PaymentKind, PaymentRecord } from './model.js';
-import type { Credentials, OrderTag, PaymentProvider, PaymentStore, ProviderOrder } from './ports.js';
+import type { Credentials, OrderTag, PaymentStore, ProviderOrder } from './ports.js';
 import { callProvider, ProviderError, providerErrorToPagosError } from './provider-errors.js';
 import {
   claimed,
@@ -25,7 +25,7 @@ import {
   withOutcomeUnknown,
   withoutOrder,
 } from './record.js';
-import { type RecoveryConfig, recordOrders, recoverAttempt } from './recovery.js';
+import { type RecoveryConfig, type RecoveryDeps, recordOrders, recoverAttempt } from './recovery.js';
 import type { PaymentStatus } from './status.js';
 import { mutate, writeIfUnchanged } from './write.js';
 
@@ -37,11 +37,9 @@ export type CreateConfig = RecoveryConfig & {
   maxAttempts: number;
 };
 
-export type CreateDeps = {
-  provider: PaymentProvider;
-  store: PaymentStore;
+/** Recovery's, with create's settings and a clock to wait on. */
+export type CreateDeps = Omit<RecoveryDeps, 'config'> & {
   config: CreateConfig;
-  now: () => number;
   sleep: (ms: number) => Promise<void>;
 };
 

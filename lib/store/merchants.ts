@@ -138,22 +138,7 @@ export class DynamoMerchantStore implements MerchantStore {
     if (live.length > 0) return live;
     // First use: one secret, created once even when requests race (the loser reads the winner's).
     const first = newSigningSecret(now);
-    const created = await conditional(() =>
-      this.table.client.send(
-        new PutItemCommand({
-          TableName: this.table.name,
-          Item: {
-            ...merchantKey(merchant),
-            merchant: str(merchant),
-            signing_secrets: { L: [secretItem(first)] },
-            version: num((readNum(item ?? {}, 'version') ?? 0) + 1),
-          },
-          ConditionExpression: 'attribute_not_exists(pk) OR version = :v',
-          ExpressionAttributeValues: { ':v': num(readNum(item ?? {}, 'version') ?? 0) },
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        }),
-      ),
-    );
+    const created = await this.writeSecrets(merchant, [first], readNum(item ?? {}, 'version') ?? 0);
     return created.ok ? [first] : liveSecrets(readSecrets(created.item), now);
   }
 
@@ -172,23 +157,28 @@ export class DynamoMerchantStore implements MerchantStore {
         s.expiresAt !== undefined && s.expiresAt < graceEnd ? s : { ...s, expiresAt: graceEnd },
       );
       const secrets = [next, ...kept];
-      const version = readNum(item ?? {}, 'version') ?? 0;
-      const written = await conditional(() =>
-        this.table.client.send(
-          new PutItemCommand({
-            TableName: this.table.name,
-            Item: {
-              ...merchantKey(merchant),
-              merchant: str(merchant),
-              signing_secrets: { L: secrets.map(secretItem) },
-              version: num(version + 1),
-            },
-            ConditionExpression: 'attribute_not_exists(pk) OR version = :v',
-            ExpressionAttributeValues: { ':v': num(version) },
-          }),
-        ),
-      );
+      const written = await this.writeSecrets(merchant, secrets, readNum(item ?? {}, 'version') ?? 0);
       if (written.ok) return secrets;
     }
+  }
+
+  /** The merchant's secrets, if the item is still at `version` (optimistic: a racing writer wins). */
+  private writeSecrets(merchant: MerchantId, secrets: SigningSecret[], version: number) {
+    return conditional(() =>
+      this.table.client.send(
+        new PutItemCommand({
+          TableName: this.table.name,
+          Item: {
+            ...merchantKey(merchant),
+            merchant: str(merchant),
+            signing_secrets: { L: secrets.map(secretItem) },
+            version: num(version + 1),
+          },
+          ConditionExpression: 'attribute_not_exists(pk) OR version = :v',
+          ExpressionAttributeValues: { ':v': num(version) },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      ),
+    );
   }
 }

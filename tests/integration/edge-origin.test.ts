@@ -10,6 +10,7 @@ import { EDGE_HEADER, VIEWER_ADDRESS_HEADER } from '../../lib/http/edge.js';
 import { setMetricSink } from '../../lib/http/metrics.js';
 import { checkWebhookAnswer } from '../support/openapi-check.js';
 import { type PagosStack, startPagosStack } from '../support/pagos-stack.js';
+import { link } from '../support/requests.js';
 
 const SECRET = randomUUID();
 const DOMAIN = 'api.pagos.example.com';
@@ -30,17 +31,6 @@ beforeAll(async () => {
 });
 afterAll(() => stack.stop());
 
-const link = (secret: string, reference: string) => ({
-  provider: 'conekta',
-  action: 'create',
-  secret,
-  reference_id: reference,
-  amount: 1000,
-  return_url: 'https://shop.example.com',
-  first_name: 'andres',
-  last_name: 'jaro',
-  email: 'andres@example.com',
-});
 const newKey = () => `key_edge_${randomUUID().replaceAll('-', '')}`;
 const items = async () =>
   (await stack.client.send(new ScanCommand({ TableName: stack.table, Select: 'COUNT' }))).Count ?? 0;

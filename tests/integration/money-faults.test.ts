@@ -1,12 +1,5 @@
-/**
- * Issue 13, case by case, over HTTP against DynamoDB Local and the Conekta sandbox, with the
- * fault injected the way it happens: the answer lost after Conekta processed the request, the
- * webhook arriving before the retry, Conekta behaving as its documentation allows (search that
- * ignores metadata, an honoured Idempotency-Key, answers that do not fit, a 402 with the order).
- * The kill -9 cases run behind the API Gateway stand-in (tests/integration/gateway-pagos.test.ts).
- */
-import { randomUUID } from 'node:crypto';
 import { eventually, freshToken, type PagosStack, startPagosStack } from '../support/pagos-stack.js';
+import { charge as chargeRequest, link, newSecret } from '../support/requests.js';
 
 let stack: PagosStack;
 beforeAll(async () => {
@@ -20,31 +13,11 @@ afterEach(async () => {
   await stack.sandboxControl('DELETE', '/_sandbox/requests');
 });
 
-const newSecret = () => `key_test_${randomUUID().replaceAll('-', '')}`;
 const token = freshToken;
 const settle = () => new Promise((r) => setTimeout(r, 700));
 const faults = (patch: Record<string, unknown>) => stack.sandboxControl('POST', '/_sandbox/faults', patch);
-const person = { first_name: 'andres', last_name: 'jaro', email: 'andres@example.com' };
-const link = (secret: string, reference: string, extra: Record<string, unknown> = {}) => ({
-  provider: 'conekta',
-  action: 'create',
-  secret,
-  reference_id: reference,
-  amount: 1000,
-  return_url: 'https://shop.example.com',
-  ...person,
-  ...extra,
-});
-const charge = (secret: string, reference: string, tokenId: string, extra: Record<string, unknown> = {}) => ({
-  provider: 'conekta',
-  action: 'charge',
-  secret,
-  reference_id: reference,
-  amount: 349.9,
-  token_id: tokenId,
-  ...person,
-  ...extra,
-});
+const charge = (secret: string, reference: string, tokenId: string, extra: Record<string, unknown> = {}) =>
+  chargeRequest(secret, reference, tokenId, { amount: 349.9, ...extra });
 const act = (action: string, secret: string, reference: string, extra: Record<string, unknown> = {}) => ({
   provider: 'conekta',
   action,

@@ -1,10 +1,5 @@
-/**
- * Issue 15 over HTTP: the legacy request as documented, references of any length, the
- * storefront's own metadata and line items, and a payment's attempts (a second link, a second
- * card, a replaced link, never paid twice through Pagos), against DynamoDB Local and the sandbox.
- */
-import { randomUUID } from 'node:crypto';
 import { eventually, freshToken, type PagosStack, startPagosStack } from '../support/pagos-stack.js';
+import { charge, link, newSecret } from '../support/requests.js';
 
 let stack: PagosStack;
 beforeAll(async () => {
@@ -16,29 +11,7 @@ afterEach(async () => {
   await stack.sandboxControl('DELETE', '/_sandbox/requests');
 });
 
-const newSecret = () => `key_test_${randomUUID().replaceAll('-', '')}`;
 const token = freshToken;
-const person = { first_name: 'andres', last_name: 'jaro', email: 'andres@example.com' };
-const link = (secret: string, reference: string, extra: Record<string, unknown> = {}) => ({
-  provider: 'conekta',
-  action: 'create',
-  secret,
-  reference_id: reference,
-  amount: 1000,
-  return_url: 'https://shop.example.com',
-  ...person,
-  ...extra,
-});
-const charge = (secret: string, reference: string, tokenId: string, extra: Record<string, unknown> = {}) => ({
-  provider: 'conekta',
-  action: 'charge',
-  secret,
-  reference_id: reference,
-  amount: 1000,
-  token_id: tokenId,
-  ...person,
-  ...extra,
-});
 const act = (action: string, secret: string, reference: string) => ({
   provider: 'conekta',
   action,

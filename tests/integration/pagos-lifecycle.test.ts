@@ -1,10 +1,6 @@
-/**
- * A payment's life over HTTP: card charge, status, refund, cancel, list and signing secrets, with
- * the real handlers, DynamoDB Local and the Conekta sandbox.
- */
-import { randomUUID } from 'node:crypto';
 import { setLogSink } from '../../lib/http/logger.js';
 import { eventually, freshToken, type PagosStack, startPagosStack } from '../support/pagos-stack.js';
+import { action, charge, link, newSecret } from '../support/requests.js';
 
 let stack: PagosStack;
 const logs: string[] = [];
@@ -19,33 +15,7 @@ afterEach(async () => {
   await stack.sandboxControl('DELETE', '/_sandbox/requests');
 });
 
-const newSecret = () => `key_test_${randomUUID().replaceAll('-', '')}`;
 const token = freshToken;
-const person = { first_name: 'andres', last_name: 'jaro', email: 'andres@example.com' };
-const charge = (secret: string, reference: string, tokenId: string, extra: Record<string, unknown> = {}) => ({
-  provider: 'conekta',
-  action: 'charge',
-  secret,
-  reference_id: reference,
-  amount: 1000,
-  token_id: tokenId,
-  ...person,
-  ...extra,
-});
-const action = (name: string, secret: string, reference: string, extra: Record<string, unknown> = {}) => ({
-  provider: 'conekta',
-  action: name,
-  secret,
-  reference_id: reference,
-  ...extra,
-});
-const link = (secret: string, reference: string, extra: Record<string, unknown> = {}) => ({
-  ...action('create', secret, reference),
-  amount: 1000,
-  return_url: 'https://shop.example.com',
-  ...person,
-  ...extra,
-});
 const buyer = (orderId: string, move: string) =>
   stack.sandboxControl('POST', `/_sandbox/orders/${orderId}/${move}`);
 const calls = async (operation: string) =>

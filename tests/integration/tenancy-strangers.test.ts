@@ -1,6 +1,7 @@
 /** Issue 14: strangers trying many keys from one address are limited before Conekta is asked. */
 import { randomUUID } from 'node:crypto';
 import { type PagosStack, startPagosStack } from '../support/pagos-stack.js';
+import { link } from '../support/requests.js';
 
 let stack: PagosStack;
 beforeAll(async () => {
@@ -10,17 +11,6 @@ beforeAll(async () => {
 });
 afterAll(() => stack.stop());
 
-const link = (secret: string, reference: string) => ({
-  provider: 'conekta',
-  action: 'create',
-  secret,
-  reference_id: reference,
-  amount: 1000,
-  return_url: 'https://shop.example.com',
-  first_name: 'andres',
-  last_name: 'jaro',
-  email: 'andres@example.com',
-});
 const companyLookups = async () =>
   (
     (await stack.sandboxControl('GET', '/_sandbox/requests?operation=getCurrentCompany')).json

@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { type PagosStack, startPagosStack } from '../support/pagos-stack.js';
+import { link, newSecret } from '../support/requests.js';
 
 let stack: PagosStack;
 beforeAll(async () => {
@@ -16,18 +17,6 @@ beforeAll(async () => {
 afterAll(() => stack.stop());
 afterEach(() => stack.sandboxControl('DELETE', '/_sandbox/requests'));
 
-const newSecret = () => `key_test_${randomUUID().replaceAll('-', '')}`;
-const person = { first_name: 'andres', last_name: 'jaro', email: 'andres@example.com' };
-const link = (secret: string, reference: string, extra: Record<string, unknown> = {}) => ({
-  provider: 'conekta',
-  action: 'create',
-  secret,
-  reference_id: reference,
-  amount: 1000,
-  return_url: 'https://shop.example.com',
-  ...person,
-  ...extra,
-});
 const act = (action: string, secret: string, reference: string, extra: Record<string, unknown> = {}) => ({
   provider: 'conekta',
   action,

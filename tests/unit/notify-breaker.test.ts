@@ -1,6 +1,5 @@
 /** The per-host circuit breaker: opens on consecutive timeouts only, one probe after the cooldown. */
 import { HostBreakers } from '../../lib/notify/breaker.js';
-import { HostSlots } from '../../lib/notify/limiter.js';
 
 const config = { threshold: 3, cooldownMs: 1_000, maxCooldownMs: 4_000 };
 
@@ -56,15 +55,3 @@ it('a probe that was not made gives its slot back', () => {
   expect(b.admit('h')).toMatchObject({ probe: true });
 });
 
-it('host slots: at most `perHost` in flight per host, given back one by one', () => {
-  const slots = new HostSlots(2);
-  expect([slots.tryTake('a'), slots.tryTake('a'), slots.tryTake('a'), slots.tryTake('b')]).toEqual([
-    true,
-    true,
-    false,
-    true,
-  ]);
-  slots.give('a');
-  expect(slots.tryTake('a')).toBe(true);
-  expect(slots.tryTake('a')).toBe(false);
-});
