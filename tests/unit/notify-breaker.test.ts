@@ -54,4 +54,3 @@ it('a probe that was not made gives its slot back', () => {
   b.release('h');
   expect(b.admit('h')).toMatchObject({ probe: true });
 });
-
