@@ -247,7 +247,10 @@ export async function fairness(
   const silent = await storefront(() => 'silent');
   const healthy = await storefront((nth) => (nth === 1 ? 500 : 204));
   const s = await stack(dynamoEndpoint, 'bench-notify-fairness', {
-    retrySchedule: [plan.waitSeconds, plan.waitSeconds],
+    // The healthy host's retry is due after waitSeconds; the last step keeps the whole schedule
+    // (what a message may wait before it is dead) at an hour, so the silent host's backlog stays a
+    // backlog for the whole run instead of being dead-lettered at its first re-surfacing.
+    retrySchedule: [plan.waitSeconds, plan.waitSeconds, 3600],
     concurrency: 8,
     withStream: false,
   });
