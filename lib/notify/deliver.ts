@@ -271,9 +271,10 @@ async function attempt(
     { timeoutMs: deps.timeoutMs, localMode: deps.localMode },
   );
   deps.breakers.record(host, isBreaking(result) ? 'breaking' : 'ok');
-  const { reference_id, order_id } = message.notification;
+  const { reference_id, order_id, type } = message.notification;
   const fields = {
     notification_id: message.notification.id,
+    ...(typeof type === 'string' && { type }),
     merchant: message.notification.merchant,
     // Which payment and order: ids, not personal data (redaction still applies to every line).
     // The message reader does not require them, so a message without them logs without them.

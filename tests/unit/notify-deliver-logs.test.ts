@@ -74,10 +74,11 @@ it.each([
   ['delivered', { ok: true, status: 200, ms: 8 } as DeliveryResult, 0, 'notification delivered'],
   ['retried', failed, 0, 'notification attempt failed; retry scheduled'],
   ['dead', failed, 2, 'notification dead'],
-])('the %s line carries reference_id and order_id', async (_what, result, attempts, message) => {
+])('the %s line carries type, reference_id and order_id', async (_what, result, attempts, message) => {
   await deliver(deps(result), notification, attempts);
   expect(attemptLine(message)).toMatchObject({
     notification_id: notification.id,
+    type: notification.type,
     reference_id: 'pedido-6588',
     order_id: 'ord_2yQnZ6cGzxJfmkS8n',
     target: 'shop.example.com',
@@ -87,13 +88,14 @@ it.each([
 });
 
 it('a message without them (the reader does not require them) logs without them', async () => {
-  const { reference_id: _r, order_id: _o, ...older } = notification;
+  const { reference_id: _r, order_id: _o, type: _t, ...older } = notification;
   const outcome = await deliver(deps({ ok: true, status: 204, ms: 5 }), older);
   expect(outcome.outcomes.get('m-1')).toBe('delivered');
   const line = attemptLine('notification delivered');
   expect(line).toMatchObject({ notification_id: notification.id });
   expect(line).not.toHaveProperty('reference_id');
   expect(line).not.toHaveProperty('order_id');
+  expect(line).not.toHaveProperty('type');
 });
 
 it('redaction still applies: a reference that is a phone-shaped number is not logged as such', async () => {
