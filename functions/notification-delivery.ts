@@ -3,7 +3,6 @@
  * mapping (serverless.yml, ReportBatchItemFailures) deletes every message not reported here;
  * the reported ones come back after the queue's visibility timeout.
  */
-import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { awsClientSettings } from '../lib/config.js';
 import { createLogger } from '../lib/http/logger.js';
@@ -13,7 +12,7 @@ import { readNotifyConfig, requireQueues } from '../lib/notify/config.js';
 import { type DeliverDeps, deliverBatch } from '../lib/notify/deliver.js';
 import { postNotification } from '../lib/notify/delivery.js';
 import { HostSlots } from '../lib/notify/limiter.js';
-import { SqsNotificationQueue } from '../lib/notify/queue.js';
+import { lazySqsClient, SqsNotificationQueue } from '../lib/notify/queue.js';
 import { cachedSigningSecrets } from '../lib/notify/secrets.js';
 import { DynamoMerchantStore } from '../lib/store/merchants.js';
 import { dynamoClient, table } from '../lib/store/table.js';
@@ -55,7 +54,7 @@ const wired = makeDeliveryHandler({
   slotWaitMs: config.slotWaitMs,
   secrets: cachedSigningSecrets(merchants, config.secretCacheMs),
   post: postNotification,
-  queue: new SqsNotificationQueue(new SQSClient(awsClientSettings(functionTimeoutMs)), {
+  queue: new SqsNotificationQueue(lazySqsClient(awsClientSettings(functionTimeoutMs)), {
     queue: config.queueUrl,
     dead: config.deadLetterQueueUrl,
   }),
