@@ -873,7 +873,7 @@ describe('DynamoMerchantStore', () => {
       pk: { S: 'MERCHANT#m' },
       sk: { S: 'M' },
       version: { N: '3' },
-      signing_secrets: { L: [{}, { M: { id: { S: 'sig_1' } } }] },
+      signing_secrets: { L: [{} as AttributeValue, { M: { id: { S: 'sig_1' } } }] },
     });
     expect(await store.signingSecrets('m', 0)).toEqual([
       { id: '', secret: '', createdAt: '' },

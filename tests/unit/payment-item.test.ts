@@ -341,7 +341,7 @@ describe('fromItem: items Pagos cannot fully read', () => {
         L: [
           { M: { status: str('paid') } },
           { M: { status: str('mystery') } },
-          {},
+          {} as AttributeValue,
           { M: { status: str('refunded'), order_id: str('o') } },
         ],
       },

@@ -151,7 +151,8 @@ describe('claiming and failing an attempt', () => {
   });
 
   it('withOutcomeUnknown: the claimer saw its call fail without an answer; its lease ends now', () => {
-    const attempt = { ...creating(), outcomeUnknown: undefined, leaseUntil: 9_000 } as Attempt;
+    const { outcomeUnknown: _u, ...known } = creating();
+    const attempt: Attempt = { ...known, leaseUntil: 9_000 };
     const record = withOutcomeUnknown(aPayment([attempt]), attempt.id, AT);
     expect(record.attempts[attempt.id]).toMatchObject({
       outcomeUnknown: true,
