@@ -289,6 +289,21 @@ describe('bodySizeLimit', () => {
     expect(() => sized('ééééé')).not.toThrow();
   });
 
+  it('counts a base64 body by the bytes it decodes to, padding not included', () => {
+    const base64 = (bytes: number) => Buffer.alloc(bytes, 'a').toString('base64');
+    // 10 and 11 bytes encode with padding ("==" and "="): a body at the limit is still accepted.
+    expect(() => sized(base64(10), true)).not.toThrow();
+    expect(() => sized(base64(9), true)).not.toThrow();
+    expect(() => sized(base64(11), true)).toThrow('The request body is 11 bytes; the limit is 10 bytes.');
+    expect(() => sized(base64(12), true)).toThrow('12 bytes');
+    // The service's own limit: 16 KiB arrives base64 when sent without a content type.
+    const pagos = bodySizeLimit(16 * 1024).before as (r: AnyRequest) => void;
+    expect(() => pagos(request({ body: base64(16 * 1024), isBase64Encoded: true }))).not.toThrow();
+    expect(() => pagos(request({ body: base64(16 * 1024 + 1), isBase64Encoded: true }))).toThrow(
+      '16385 bytes',
+    );
+  });
+
   it('refuses a larger body with 413, naming both sizes', () => {
     expect(() => sized('01234567890')).toThrow('The request body is 11 bytes; the limit is 10 bytes.');
     expect(() => sized('éééééé')).toThrow('12 bytes');
