@@ -1,5 +1,5 @@
 /**
- * The suites StrykerJS runs for every mutant (stryker.config.json): the unit tests and the port
+ * The suites StrykerJS runs for every mutant (stryker.config.mjs): the unit tests and the port
  * contracts against the in-memory fakes (tests/unit), which need no DynamoDB Local, no sandbox and
  * no network. Same transform as jest.config.js; no globalSetup, so a run starts in a second.
  * @type {import('jest').Config}
@@ -15,5 +15,7 @@ export default {
     ],
   },
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  // Stryker's sandboxes (.stryker-tmp*/) hold a copy of the project: not modules of this one.
+  modulePathIgnorePatterns: ['<rootDir>/.stryker-tmp'],
   testTimeout: 30_000,
 };
