@@ -227,3 +227,30 @@ describe('ProviderError, callProvider and mayHaveActed', () => {
     expect(mayHaveActed(new Error('crash'))).toBe(true);
   });
 });
+
+describe('error names and the provider’s own words', () => {
+  it('names each error class, as logs show it', async () => {
+    const { ValidationError } = await import('../../lib/payments/errors.js');
+    const { WebhookConfigError } = await import('../../lib/payments/ports.js');
+    expect(new ValidationError([{ field: 'a', message: 'b' }]).name).toBe('ValidationError');
+    expect(new WebhookConfigError('x').name).toBe('WebhookConfigError');
+    expect(new PagosError({ status: 400, code: ErrorCode.invalidRequest, message: 'x' }).name).toBe(
+      'PagosError',
+    );
+  });
+
+  it('says in full what a used token and a misfit answer mean', () => {
+    const message = (failure: ProviderFailure) =>
+      providerErrorToPagosError(
+        new ProviderError({ provider: 'fake', failure, outcome: 'unknown', message: 'x' }),
+      ).message;
+    expect(message('token_used')).toBe(
+      'The card token was already used, so an earlier attempt of this payment may have charged the card. ' +
+        'Pagos is confirming with the provider; send the same request again in a moment.',
+    );
+    expect(message('misfit')).toBe(
+      'The provider answered about something else than was asked. Nothing was recorded as done; sending the ' +
+        'same request again is safe.',
+    );
+  });
+});

@@ -678,3 +678,52 @@ describe('nesting, card data and small helpers', () => {
     ]);
   });
 });
+
+describe('edges of the field readers', () => {
+  it('refuses an object keyed by anything but the number-source key', () => {
+    expect(
+      read({ amount: { '': '10' } }, (f) => f.centavos('amount', { required: true })).value,
+    ).toBeUndefined();
+  });
+
+  it('keeps no metadata when only a key is malformed', () => {
+    expect(
+      read({ metadata: { a: 'x', 'bad key': 'y' } }, (f) => f.metadata('metadata', () => false)).value,
+    ).toBeUndefined();
+  });
+
+  it('reads null line items and a null subset as absent', () => {
+    expect(read({ line_items: null }, (f) => f.lineItems('line_items'))).toEqual({
+      value: undefined,
+      issues: [],
+    });
+    expect(read({ s: null }, (f) => f.subset('s', ['a', 'b'] as const, ['a']))).toEqual({
+      value: ['a'],
+      issues: [],
+    });
+  });
+
+  it('refuses a subset with one value outside the allowed ones', () => {
+    expect(
+      read({ s: ['card', 'crypto'] }, (f) => f.subset('s', ['card', 'cash'] as const, ['card'])).issues,
+    ).toEqual(problem('s', 'must be a non-empty list of distinct values from: card, cash'));
+  });
+
+  it('says how to send a card instead of its number', () => {
+    expect(() => refuseRawCardData({ cvc: '123' })).toThrow(
+      'Pagos never accepts card data. Tokenize the card in the browser with the provider’s tokenizer ' +
+        '(Conekta.js / Component) and send the resulting token as token_id.',
+    );
+  });
+
+  it('refuses amounts that are no finite number, or beyond what the provider takes', () => {
+    for (const amount of [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]) {
+      expect(read({ amount }, (f) => f.centavos('amount', { required: true })).issues).toEqual(
+        problem('amount', 'must be a finite number'),
+      );
+    }
+    expect(read({ amount: '21474836.48' }, (f) => f.centavos('amount', { required: true })).issues).toEqual(
+      problem('amount', 'must be at most 21474836.47'),
+    );
+  });
+});

@@ -470,3 +470,76 @@ describe('paymentView: the payment as a storefront sees it', () => {
     });
   });
 });
+
+describe('loadPayment and status: the edges', () => {
+  const insert = async (d: Domain, record: PaymentRecord) => {
+    await d.pagos(createBody()); // admits the merchant
+    const merchant = [...d.services.memory.values()][0]!.merchant.id;
+    const stored = { ...record, merchant };
+    await d.store.insert(stored);
+    return stored;
+  };
+  const creating = (overrides: Parameters<typeof anAttempt>[0]) =>
+    anAttempt({
+      phase: 'creating',
+      orderId: undefined,
+      status: undefined,
+      checkoutUrl: undefined,
+      providerStatus: undefined,
+      ...overrides,
+    });
+
+  it('answers 404 for a refused payment without asking the provider anything', async () => {
+    const d = createDomain();
+    const record = await insert(
+      d,
+      aPayment([anAttempt({ phase: 'refused', status: undefined, orderId: undefined })]),
+    );
+    expect((await d.answer(status(record.referenceId))).status).toBe(404);
+    expect(d.provider.calls.find).toBe(0);
+    expect(d.provider.calls.get).toBe(0);
+  });
+
+  it('recovers an attempt whose claimer said its outcome is unknown, even inside its lease', async () => {
+    const d = createDomain();
+    const record = await insert(
+      d,
+      aPayment([
+        creating({ leaseUntil: Date.now() + 3_600_000, outcomeUnknown: true, lastCallAt: 0, claimedAt: 0 }),
+      ]),
+    );
+    expect(await d.answer(status(record.referenceId))).toMatchObject({ status: 404 });
+    expect(d.provider.calls.find).toBe(1);
+  });
+
+  it('recovers an attempt from the moment its lease ends', async () => {
+    const d = createDomain();
+    const record = await insert(
+      d,
+      aPayment([creating({ leaseUntil: d.clock.now, lastCallAt: 0, claimedAt: 0 })]),
+    );
+    expect(await d.answer(status(record.referenceId))).toMatchObject({ status: 404 });
+    expect(d.provider.calls.find).toBe(1);
+  });
+
+  it('asks about the relevant order once, and about each older one money could reach', async () => {
+    const d = createDomain();
+    const body = createBody();
+    await d.pagos(body);
+    await d.pagos({ ...body, amount: 2, replace: true });
+    const gets = d.provider.calls.get;
+    await d.pagos(status(body.reference_id));
+    expect(d.provider.calls.get - gets).toBe(2);
+  });
+
+  it('records a cancel as its own change', async () => {
+    const d = createDomain();
+    const body = createBody();
+    await d.pagos(body);
+    await d.pagos(cancel(body.reference_id));
+    expect((await stored(d, body.reference_id)).history.at(-1)).toMatchObject({
+      status: 'canceled',
+      source: 'cancel',
+    });
+  });
+});

@@ -353,3 +353,28 @@ describe('signing_secret', () => {
     expect(rotated.signing_secrets[1]!.expires_at).toBe(new Date(d.clock.now + 3_600_000).toISOString());
   });
 });
+
+describe('more than one provider, and payments paid twice', () => {
+  it('names every registered provider when the one asked for is not', async () => {
+    const d = createDomain();
+    d.services.providers = { ...d.services.providers, other: { ...d.provider, name: 'other' } };
+    expect(await d.answer({ ...createBody(), provider: 'stripe' })).toMatchObject({
+      status: 400,
+      body: { message: 'provider must be one of: fake, other.' },
+    });
+  });
+
+  it('flags a payment paid twice in the list', async () => {
+    const d = createDomain();
+    const body = createBody();
+    await d.pagos(body);
+    await d.pagos({ ...body, amount: 2, replace: true });
+    d.provider.setStatus('ord_fake_2', 'paid');
+    d.provider.setStatus('ord_fake_1', 'paid');
+    await d.pagos({ action: 'status', secret: SECRET, reference_id: body.reference_id });
+    const page = (await d.pagos({ action: 'list', secret: SECRET })).body as {
+      payments: Record<string, unknown>[];
+    };
+    expect(page.payments[0]).toMatchObject({ reference_id: body.reference_id, paid_twice: true });
+  });
+});

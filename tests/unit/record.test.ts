@@ -644,3 +644,13 @@ describe('model: which attempt the payment reads from', () => {
     expect(attemptsInOrder(aPayment([a!, b!, c!])).map((x) => x.n)).toEqual([1, 2, 3]);
   });
 });
+
+describe('relevantAttempt with a sibling attempt', () => {
+  it('reads the current attempt while it has an order, even when a second order of it is newer', () => {
+    const current = anAttempt({ n: 1, status: 'created' });
+    const sibling = anAttempt({ id: `${current.id}.2`, n: 2, status: 'pending_payment' });
+    const record = aPayment([current, sibling], { currentAttempt: current.id });
+    expect(relevantAttempt(record)).toEqual(current);
+    expect(record.status).toBe('created');
+  });
+});

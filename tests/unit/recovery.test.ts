@@ -309,3 +309,20 @@ describe('recordOrders and snapshotOf', () => {
     );
   });
 });
+
+describe('recoverAttempt: an order of this attempt’s tag but another amount or currency', () => {
+  it.each([
+    ['amount', { amountCents: 10_001 }],
+    ['currency', { currency: 'USD' }],
+  ])(
+    'is no order of this attempt (another %s): a complete, settled search still proves none exists',
+    async (_what, overrides) => {
+      const s = setup(CALLED_AT + 60_000);
+      await s.store.insert(s.record);
+      answerSearch(s, [listed({ orderId: 'ord_odd', tag: s.tag, ...overrides })]);
+      const recovered = await recover(s);
+      expect(recovered.attempts[s.attempt.id]).toMatchObject({ phase: 'not_created' });
+      expect(recovered.attempts[s.attempt.id]).not.toHaveProperty('orderId');
+    },
+  );
+});

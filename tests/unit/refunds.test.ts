@@ -388,3 +388,183 @@ describe('refundKey', () => {
     );
   });
 });
+
+describe('refund: the edges of settling and locking', () => {
+  const pagosError = (d: Domain, body: Record<string, unknown>) =>
+    d.pagos(body).then(
+      () => {
+        throw new Error('expected a refusal');
+      },
+      (e: unknown) => e as { status: number; message: string; headers: Record<string, string> },
+    );
+
+  it('records a refund as its own change of the payment', async () => {
+    const d = createDomain();
+    const reference = await paidCharge(d);
+    await d.pagos(refund(reference, { amount: 100 }));
+    expect((await stored(d, reference)).history.at(-1)).toMatchObject({
+      status: 'partially_refunded',
+      source: 'refund',
+    });
+  });
+
+  it('names refunds of two different orders differently', () => {
+    const base = { amountCents: 100, reason: 'requested_by_client' as const, refundId: undefined };
+    expect(refundKey({ ...base, orderId: 'ord_1' })).not.toBe(refundKey({ ...base, orderId: 'ord_2' }));
+  });
+
+  it('does not take a refund Pagos already counted for another request as a lost one', async () => {
+    const d = createDomain();
+    const reference = await paidCharge(d);
+    await d.pagos(refund(reference, { amount: 100 }));
+    d.provider.faults.push({ op: 'refund', failure: 'timeout', when: 'lost' });
+    await d.answer(refund(reference, { amount: 100, refund_id: 'b' }));
+    d.clock.advance(30_001);
+    expect((await d.pagos(refund(reference, { amount: 100, refund_id: 'b' }))).replayed).toBe(false);
+    expect(providerRefunds(d)).toEqual([10_000, 10_000]);
+  });
+
+  it('does not take a refund of another amount, made elsewhere, as a lost one', async () => {
+    const d = createDomain();
+    const reference = await paidCharge(d);
+    // A refund made in the provider's dashboard, unknown to Pagos.
+    await d.provider.refundOrder({ secret: SECRET }, 'ord_fake_1', {
+      amountCents: 5_000,
+      reason: 'other',
+      idempotencyKey: 'dashboard',
+      deadline: Date.now() + 5_000,
+    });
+    d.provider.faults.push({ op: 'refund', failure: 'timeout', when: 'lost' });
+    await d.answer(refund(reference, { amount: 100 }));
+    d.clock.advance(30_001);
+    expect((await d.pagos(refund(reference, { amount: 100 }))).replayed).toBe(false);
+    expect(providerRefunds(d)).toEqual([5_000, 10_000]);
+  });
+
+  it('takes a listed refund made as early as the clock skew allows for the lost one', async () => {
+    const d = createDomain();
+    const reference = await paidCharge(d);
+    d.provider.faults.push({ op: 'refund', failure: 'unavailable', when: 'after' });
+    await d.answer(refund(reference, { amount: 100 }));
+    const [entry] = Object.values((await stored(d, reference)).refunds) as [RefundEntry];
+    d.provider.orders[0]!.refunds[0]!.createdAt = entry.startedAt - 300;
+    expect((await d.pagos(refund(reference, { amount: 100 }))).replayed).toBe(true);
+    expect(providerRefunds(d)).toEqual([10_000]);
+  });
+
+  it('counts a lost refund missing only once its lock ended and its call settled, whichever is later', async () => {
+    const d = createDomain(); // lock 30 s, settle 20 s
+    const reference = await paidCharge(d);
+    d.provider.faults.push({ op: 'refund', failure: 'timeout', when: 'lost' });
+    await d.answer(refund(reference, { amount: 100 }));
+    expect(await pagosError(d, refund(reference, { amount: 100 }))).toMatchObject({
+      status: 409,
+      message:
+        'An earlier refund of this payment may still be processed by the provider. Send this again in a moment.',
+      headers: { 'Retry-After': '30' },
+    });
+    d.clock.advance(25_000);
+    expect(await pagosError(d, refund(reference, { amount: 100 }))).toMatchObject({
+      status: 409,
+      headers: { 'Retry-After': '5' },
+    });
+    d.clock.advance(5_000);
+    expect((await d.pagos(refund(reference, { amount: 100 }))).replayed).toBe(false);
+  });
+
+  it('waits for the call to settle when the lock is shorter, asking to retry in a second meanwhile', async () => {
+    const d = createDomain({ refundLockMs: 10_000 });
+    const reference = await paidCharge(d);
+    d.provider.faults.push({ op: 'refund', failure: 'timeout', when: 'lost' });
+    await d.answer(refund(reference, { amount: 100 }));
+    d.clock.advance(15_000);
+    expect(await pagosError(d, refund(reference, { amount: 100 }))).toMatchObject({
+      status: 409,
+      headers: { 'Retry-After': '1' },
+    });
+    expect(providerRefunds(d)).toEqual([]);
+    d.clock.advance(5_001);
+    expect((await d.pagos(refund(reference, { amount: 100 }))).replayed).toBe(false);
+    expect(providerRefunds(d)).toEqual([10_000]);
+  });
+
+  it('answers 409 to another refund while one is being made, leaving that one alone', async () => {
+    const d = createDomain();
+    const reference = await paidCharge(d);
+    let release: () => void = () => {};
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    const original = d.provider.refundOrder;
+    d.provider.refundOrder = async (c, id, r) => {
+      await gate;
+      return original(c, id, r);
+    };
+    const first = d.pagos(refund(reference, { amount: 100 }));
+    await new Promise((r) => setTimeout(r, 5));
+    expect(await pagosError(d, refund(reference, { amount: 200 }))).toMatchObject({
+      status: 409,
+      message: 'Another refund of this payment is in progress. Send it again in a moment.',
+      headers: { 'Retry-After': '2' },
+    });
+    expect(d.provider.calls.get).toBe(0);
+    release();
+    await first;
+    expect(providerRefunds(d)).toEqual([10_000]);
+  });
+
+  it('refunds the rest Pagos counted even when the order read back shows less refunded', async () => {
+    const d = createDomain();
+    const reference = await paidCharge(d);
+    await d.pagos(refund(reference, { amount: 300 }));
+    const record = await stored(d, reference);
+    const entry = d.store.records.get(`${record.merchant}\n${reference}`)!;
+    Object.values(entry.record.attempts)[0]!.amountRefundedCents = 0;
+    await d.pagos(refund(reference));
+    expect(providerRefunds(d)).toEqual([30_000, 70_000]);
+  });
+
+  it('counts a refund answer that does not show this refund on top of the earlier ones as unknown', async () => {
+    const d = createDomain();
+    const reference = await paidCharge(d);
+    const original = d.provider.refundOrder;
+    d.provider.refundOrder = async (c, id, r) => ({ ...(await original(c, id, r)), amountRefundedCents: 0 });
+    expect(await d.answer(refund(reference, { amount: 100 }))).toMatchObject({
+      status: 502,
+      code: 'provider_unavailable',
+    });
+    expect(await entries(d, reference)).toEqual([[10_000, 'unknown']]);
+  });
+
+  it('names what is left in the refusal’s details too', async () => {
+    const d = createDomain();
+    const reference = await paidCharge(d);
+    await d.pagos(refund(reference, { amount: 250.5 }));
+    expect(await d.answer(refund(reference, { amount: 749.51 }))).toMatchObject({
+      body: { details: [{ field: 'amount', message: 'must be at most 749.50' }] },
+    });
+  });
+
+  it('gives up after eight conflicting writes, and fails plainly when the payment disappeared', async () => {
+    const d = createDomain();
+    const reference = await paidCharge(d);
+    let writes = 0;
+    d.store.beforeWrite = () => {
+      writes += 1;
+      const [entry] = [...d.store.records.values()];
+      entry!.record = { ...entry!.record, version: entry!.record.version + 1 };
+    };
+    expect(await d.answer(refund(reference, { amount: 100 }))).toMatchObject({
+      status: 409,
+      body: { message: 'The payment is changing under this refund. Send it again in a moment.' },
+    });
+    expect(writes).toBe(8);
+    d.store.beforeWrite = () => {
+      d.store.records.clear();
+    };
+    await expect(d.pagos(refund(reference, { amount: 100 }))).rejects.toThrow(
+      `payment ${reference} disappeared during a refund`,
+    );
+    expect(d.provider.calls.refund).toBe(0);
+  });
+});

@@ -394,3 +394,22 @@ describe('invalidCursor', () => {
     });
   });
 });
+
+describe('required fields and odd times', () => {
+  it('needs an amount for a link and a charge', () => {
+    const { amount: _a, ...withoutAmount } = link;
+    expect(issues(() => parseCreateLink(withoutAmount, ctx))).toEqual([
+      { field: 'amount', message: 'is required' },
+    ]);
+    const { amount: _b, ...chargeWithoutAmount } = order;
+    expect(issues(() => parseCharge({ ...chargeWithoutAmount, token_id: 'tok_1' }, ctx))).toEqual([
+      { field: 'amount', message: 'is required' },
+    ]);
+  });
+
+  it('refuses a since that only contains an ISO time (an extended year)', () => {
+    expect(issues(() => parseList({ ...envelope, since: '-002026-12-01T00:00:00Z' }, ctx))).toEqual([
+      { field: 'since', message: 'must be an ISO 8601 time, e.g. 2026-12-01T00:00:00Z' },
+    ]);
+  });
+});

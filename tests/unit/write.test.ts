@@ -52,6 +52,10 @@ describe('mutate', () => {
     const store = createMemoryStore();
     const record = aPayment();
     await expect(mutate(store, record, (r) => r)).rejects.toThrow(RecordGoneError);
+    await expect(mutate(store, record, (r) => r)).rejects.toMatchObject({
+      name: 'RecordGoneError',
+      message: `payment ${record.referenceId} disappeared during a write`,
+    });
     await store.insert(record);
     let writes = 0;
     store.beforeWrite = () => {
