@@ -449,10 +449,10 @@ describe('findAttemptOrders: the recovery search', () => {
     const pages: Record<string, unknown> = {
       first: {
         has_more: true,
-        next_page_url: 'https://api.conekta.io/orders?limit=250&next=ord_b',
+        next_page_url: 'https://api.conekta.io/orders?limit=250&next=cursor_2',
         data: [order('ord_a', { metadata: {} }), order('ord_b', { metadata: {} })],
       },
-      ord_b: { has_more: true, next_page_url: null, data: [order('ord_c')] },
+      cursor_2: { has_more: true, next_page_url: null, data: [order('ord_c')] },
       ord_c: { has_more: true, next_page_url: 'not a url', data: [order('ord_d', { metadata: {} })] },
       ord_d: {
         has_more: true,
@@ -467,7 +467,7 @@ describe('findAttemptOrders: the recovery search', () => {
     const found = await provider.findAttemptOrders(secret, search());
     expect(found).toMatchObject({ complete: true });
     expect(found.orders.map((o) => o.orderId)).toEqual(['ord_c', 'ord_e']);
-    expect(seen.map((s) => s.query.next)).toEqual([undefined, 'ord_b', 'ord_c', 'ord_d', 'ord_e']);
+    expect(seen.map((s) => s.query.next)).toEqual([undefined, 'cursor_2', 'ord_c', 'ord_d', 'ord_e']);
   });
 
   it('stops at the page bound and says the search was not complete', async () => {
@@ -633,5 +633,94 @@ describe('headerValue', () => {
     expect(headerValue({ DIGEST: 'a' }, 'digest')).toBe('a');
     expect(headerValue({ 'x-other': 'b', Digest: 'c' }, 'Digest')).toBe('c');
     expect(headerValue({ 'x-other': 'b' }, 'digest')).toBeUndefined();
+  });
+});
+
+describe('the Conekta adapter: more edges', () => {
+  const {
+    returnUrl: _r,
+    expiresAt: _e,
+    allowedPaymentMethods: _a,
+    monthlyInstallments: _m,
+    ...base
+  } = hosted;
+  const chargeFailing = async (status: number, body: unknown) => {
+    const { provider } = conekta(() => ({ status, body }));
+    return rejection(provider.chargeCard(secret, { ...base, tokenId: 'tok_1', deadline: deadline() }));
+  };
+
+  it('reads a decline whose details carry another code as a decline, not a used token', async () => {
+    expect(
+      await chargeFailing(402, {
+        details: [{ code: 'conekta.errors.processing.charge.card_declined', message: 'Tarjeta declinada' }],
+      }),
+    ).toMatchObject({
+      failure: 'declined',
+    });
+  });
+
+  it('skips listed keys that are no objects when telling the mode', async () => {
+    const { provider } = conekta(({ path }) => {
+      if (path === '/companies/current') return { body: { id: 'co_1' } };
+      if (path === '/api_keys') return { body: { data: [null, { livemode: true, prefix: 'key_live' }] } };
+      return undefined;
+    });
+    expect(await provider.resolveAccount(secret, deadline())).toEqual({ accountId: 'co_1', livemode: true });
+  });
+
+  it('counts a key whose four-character prefix the secret starts with as the key', async () => {
+    const { provider } = conekta(({ path }) => {
+      if (path === '/companies/current') return { body: { id: 'co_1' } };
+      if (path === '/api_keys')
+        return {
+          body: {
+            data: [
+              { livemode: true, prefix: 'key_' },
+              { livemode: false, prefix: 'key_other' },
+            ],
+          },
+        };
+      if (path === '/orders') return { body: { data: [{ id: 'o', livemode: false }] } };
+      return undefined;
+    });
+    expect(await provider.resolveAccount(secret, deadline())).toEqual({ accountId: 'co_1', livemode: true });
+  });
+
+  it('says what is wrong with the company and the mode', async () => {
+    const noCompany = conekta(({ path }) =>
+      path === '/companies/current' ? { body: {} } : { body: { data: [{ livemode: false }] } },
+    );
+    expect((await rejection(noCompany.provider.resolveAccount(secret, deadline()))).message).toBe(
+      'Conekta’s /companies/current answer has no usable company id.',
+    );
+    const noMode = conekta(({ path }) =>
+      path === '/companies/current' ? { body: { id: 'co_1' } } : { body: { data: [] } },
+    );
+    expect((await rejection(noMode.provider.resolveAccount(secret, deadline()))).message).toBe(
+      'Conekta did not say whether this key is a test or a live key (no api_keys match, no orders). ' +
+        'Make one order with it in Conekta’s dashboard, or ask the operator.',
+    );
+  });
+
+  it('lists the window once when no email narrows it, even finding nothing', async () => {
+    const { provider, seen } = conekta(({ path }) =>
+      path === '/orders' ? { body: { has_more: false, data: [] } } : undefined,
+    );
+    const found = await provider.findAttemptOrders(secret, {
+      tag,
+      createdFrom: 1,
+      createdTo: 2,
+      deadline: deadline(),
+    });
+    expect(found).toEqual({ orders: [], complete: true });
+    expect(seen).toHaveLength(1);
+    expect(seen[0]!.query).not.toHaveProperty('search');
+  });
+
+  it('says how to configure the webhook key', () => {
+    const { provider } = conekta(() => undefined, { keys: () => '' });
+    expect(() => provider.webhooks.verify(Buffer.from('{}'), { digest: 'x' })).toThrow(
+      'No Conekta webhook public key is configured: set CONEKTA_WEBHOOK_PUBLIC_KEYS (npm run webhook-key).',
+    );
   });
 });

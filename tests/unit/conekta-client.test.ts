@@ -412,3 +412,20 @@ describe('ConektaClient: one retry, for an idempotent GET only', () => {
     expect(calls).toHaveLength(1);
   });
 });
+
+describe('ConektaClient: the retry’s time rule and the deadline message', () => {
+  it('retries while more than half the call timeout is left', async () => {
+    const { fetch, calls } = fakeFetch(json(503, {}), json(200, { id: 'ord_1' }));
+    // 7 s left, calls of at most 4 s: half of one (2 s) is left, so the GET is tried again.
+    await clientWith(fetch).send('key_abc', { method: 'GET', path: '/orders/ord_1', deadline: later(7_000) });
+    expect(calls).toHaveLength(2);
+  });
+
+  it('says why it did not call when no time was left', async () => {
+    const { fetch } = fakeFetch(json(200, {}));
+    const error = await failureOf(
+      clientWith(fetch).send('key_abc', { method: 'GET', path: '/x', deadline: later(100) }),
+    );
+    expect(error.message).toBe('No time was left to call Conekta before this request’s deadline.');
+  });
+});
