@@ -7,6 +7,7 @@
  * same contracts against DynamoDB Local, which keeps this interpreter honest; this file keeps the
  * mutation run fast (no Java, no network).
  */
+import { readFileSync } from 'node:fs';
 import {
   type AttributeValue,
   DeleteItemCommand,
@@ -943,5 +944,35 @@ describe('the in-memory DynamoDB itself', () => {
         }),
       ),
     ).rejects.toMatchObject({ name: 'ValidationException' });
+  });
+});
+
+describe('the DynamoDB adapters: what the table and the reads must be', () => {
+  it('queries the index serverless.yml deploys', () => {
+    const template = readFileSync(new URL('../../serverless.yml', import.meta.url), 'utf8');
+    expect(template).toMatch(new RegExp(`IndexName: ${LIST_INDEX}\\s`));
+  });
+
+  it('reads credentials and signing secrets consistently: a write is seen by the next request', async () => {
+    const inputs: { ConsistentRead?: boolean }[] = [];
+    const d = createMemoryDynamo();
+    const send = d.client.send.bind(d.client);
+    (d.client as { send: unknown }).send = async (command: { input: { ConsistentRead?: boolean } }) => {
+      if (command instanceof GetItemCommand) inputs.push(command.input);
+      return send(command as never);
+    };
+    const store = new DynamoMerchantStore(table(d.client, 'payments', now));
+    await store.getCredential('fp');
+    await store.signingSecrets('m', 0);
+    await store.rotateSigningSecret('m', newSigningSecret(1), 2);
+    expect(inputs.map((i) => i.ConsistentRead)).toEqual([true, true, true]);
+  });
+
+  it('keeps a live merchant live', async () => {
+    const d = createMemoryDynamo();
+    const store = new DynamoMerchantStore(table(d.client, 'payments', now));
+    const merchant = { id: 'conekta:co_1:live', provider: 'conekta', accountId: 'co_1', livemode: true };
+    await store.putCredential('fp_live', { state: 'resolved', merchant });
+    expect(await store.getCredential('fp_live')).toEqual({ state: 'resolved', merchant });
   });
 });

@@ -470,3 +470,22 @@ describe('table.ts', () => {
     expect(table(client, 'p', now).now).toBe(now);
   });
 });
+
+describe('the codec and the index with more attempts', () => {
+  it('lists order ids in attempt order, however the attempts were stored', () => {
+    const third = anAttempt({ n: 3, orderId: 'ord_3', status: 'created' });
+    const first = anAttempt({ n: 1, orderId: 'ord_1', status: 'expired' });
+    const second = anAttempt({ n: 2, orderId: 'ord_2', status: 'canceled' });
+    const record = aPayment([third, first, second], { currentAttempt: third.id });
+    expect(mirrorsOf(record).order_ids).toEqual({ L: [str('ord_1'), str('ord_2'), str('ord_3')] });
+    expect(summaryFromItem(toItem(record, CHANGED_AT)).orderIds).toEqual(['ord_1', 'ord_2', 'ord_3']);
+  });
+
+  it('keeps a payment paid twice paid twice, in the record and in the list', () => {
+    const record = aPayment([anAttempt({ n: 1, status: 'paid' }), anAttempt({ n: 2, status: 'paid' })]);
+    expect(record.paidTwice).toBe(true);
+    const item = toItem(record, CHANGED_AT);
+    expect(fromItem(item)).toEqual(record);
+    expect(summaryFromItem(item).paidTwice).toBe(true);
+  });
+});
