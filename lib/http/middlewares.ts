@@ -149,7 +149,7 @@ export function bodySizeLimit(maxBytes: number): Middleware {
     before: (request) => {
       const { body, isBase64Encoded } = request.event;
       if (body === undefined || body === null) return;
-      const bytes = isBase64Encoded ? Math.floor((body.length * 3) / 4) : Buffer.byteLength(body, 'utf8');
+      const bytes = Buffer.byteLength(body, isBase64Encoded ? 'base64' : 'utf8');
       if (bytes > maxBytes) {
         throw new PagosError({
           status: 413,

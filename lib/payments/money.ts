@@ -33,6 +33,7 @@ export function pesosToCentavos(value: unknown): CentavosResult {
       reason: 'must be a positive amount of pesos with at most two decimals, e.g. 1000 or "1000.50"',
     };
   }
+  // Stryker disable next-line StringLiteral: PESOS_PATTERN's first group is not optional: match[1] is always set
   const whole = match[1] ?? '0';
   const fraction = (match[2] ?? '').padEnd(2, '0');
   const centavos = Number(whole) * 100 + Number(fraction);

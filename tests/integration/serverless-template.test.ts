@@ -239,12 +239,19 @@ function grants(roleId: string): { action: string; resource: string }[] {
   });
 }
 
-/** The SDK commands a bundle imports from the external AWS SDK. */
+/**
+ * The SDK commands a bundle imports from the external AWS SDK: statically, or destructured from a
+ * module loaded on first use (`{SendMessageBatchCommand:c}=await import("@aws-sdk/client-sqs")`).
+ */
 function sdkCommands(name: FunctionName): string[] {
   const code = zips.get(name)!.get(FUNCTIONS[name])!.toString('utf8');
-  return [...code.matchAll(/import\{([^}]*)\}from"@aws-sdk\/[a-z-]+"/g)].flatMap((m) =>
+  const imported = [...code.matchAll(/import\{([^}]*)\}from"@aws-sdk\/[a-z-]+"/g)].flatMap((m) =>
     m[1]!.split(',').map((spec) => spec.trim().split(/\s+as\s+/)[0]!),
   );
+  const loaded = code.includes('import("@aws-sdk/')
+    ? [...code.matchAll(/[{,](\w+Command):\w+(?=[,}])/g)].map((m) => m[1]!)
+    : [];
+  return [...imported, ...loaded];
 }
 
 describe('IAM: one role per function, only what it calls', () => {

@@ -4,9 +4,9 @@
  * and a client made lazily (once, on the first send; again after it could not be made).
  */
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import type { StorefrontNotification } from '../../lib/payments/notifications.js';
 import { newQueuedNotification } from '../../lib/notify/message.js';
 import { lazySqsClient, type Outgoing, SqsNotificationQueue } from '../../lib/notify/queue.js';
+import type { StorefrontNotification } from '../../lib/payments/notifications.js';
 
 const urls = { queue: 'http://sqs.local/q', dead: 'http://sqs.local/dlq' };
 

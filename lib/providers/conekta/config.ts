@@ -1,10 +1,16 @@
 /** Conekta's settings from the environment. */
 import { envInteger } from '../../config.js';
 import type { PaymentProvider } from '../../payments/ports.js';
+import type { HttpTransport } from '../http-transport.js';
 import { createConektaProvider } from './provider.js';
 
-export function conektaFromEnv(env: NodeJS.ProcessEnv): PaymentProvider {
+/** `fetch` replaces node:https (tests); everything else comes from the environment. */
+export function conektaFromEnv(
+  env: NodeJS.ProcessEnv,
+  options: { fetch?: HttpTransport } = {},
+): PaymentProvider {
   return createConektaProvider({
+    ...(options.fetch && { fetch: options.fetch }),
     baseUrl: env.CONEKTA_API_URL || 'https://api.conekta.io',
     apiVersion: env.CONEKTA_API_VERSION || '2.3.0',
     timeoutMs: envInteger(env, 'CONEKTA_TIMEOUT_MS', 8_000),

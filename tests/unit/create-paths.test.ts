@@ -1,0 +1,370 @@
+/**
+ * lib/payments/create.ts, the paths create.test.ts leaves out: what each refusal leaves behind
+ * (nothing, a refused attempt, a decline to replay), the attempt bound, a charge recorded only as
+ * created, a replaced order the provider will not cancel, and what the 409s say.
+ */
+import type { PaymentRecord } from '../../lib/payments/model.js';
+import { ProviderError } from '../../lib/payments/provider-errors.js';
+import { chargeBody, createBody, createDomain, type Domain, SECRET } from '../support/domain.js';
+
+const stored = async (d: Domain, reference: unknown): Promise<PaymentRecord | undefined> => {
+  const merchant = [...d.services.memory.values()][0]?.merchant.id ?? 'fake:acct_key_merchant_one:test';
+  return d.store.get(merchant, reference as string);
+};
+
+const attemptsOf = async (d: Domain, reference: unknown) =>
+  Object.values((await stored(d, reference))?.attempts ?? {})
+    .sort((a, b) => a.n - b.n)
+    .map((a) => [a.n, a.phase, a.status]);
+
+const status = (reference: unknown) => ({ action: 'status', secret: SECRET, reference_id: reference });
+
+describe('create: what a refusal leaves behind', () => {
+  it('a first request the provider refused leaves no payment, and the corrected one starts afresh', async () => {
+    const d = createDomain();
+    const body = createBody();
+    d.provider.faults.push({ op: 'create', failure: 'validation' });
+    expect(await d.answer(body)).toMatchObject({ status: 422, code: 'provider_validation_error' });
+    expect(await stored(d, body.reference_id)).toBeUndefined();
+    expect(await d.pagos({ ...body, first_name: 'andrés' })).toMatchObject({
+      orderId: 'ord_fake_1',
+      replayed: false,
+    });
+    expect(await attemptsOf(d, body.reference_id)).toEqual([[1, 'recorded', 'created']]);
+  });
+
+  it('a refused later attempt stays, refused, beside the earlier ones', async () => {
+    const d = createDomain();
+    const body = createBody();
+    await d.pagos(body);
+    d.provider.setStatus('ord_fake_1', 'expired');
+    await d.pagos(status(body.reference_id));
+    d.provider.faults.push({ op: 'create', failure: 'validation' });
+    expect((await d.answer({ ...body, amount: 2 })).status).toBe(422);
+    expect(await attemptsOf(d, body.reference_id)).toEqual([
+      [1, 'recorded', 'expired'],
+      [2, 'refused', undefined],
+    ]);
+    // The same refused request makes a new attempt when sent again.
+    expect(await d.pagos({ ...body, amount: 2 })).toMatchObject({ orderId: 'ord_fake_2' });
+  });
+
+  it('keeps a first attempt refused when a webhook recorded its order meanwhile', async () => {
+    const d = createDomain();
+    const body = createBody();
+    const original = d.provider.createHostedCheckout;
+    d.provider.createHostedCheckout = async (c, order) => {
+      const made = await original(c, order);
+      // The order exists and an event recorded it, yet the answer is a refusal.
+      const merchant = order.tag.merchant;
+      const entry = d.store.records.get(`${merchant}\n${order.tag.referenceId}`)!;
+      const attempt = entry.record.attempts[order.tag.attemptId]!;
+      entry.record = {
+        ...entry.record,
+        version: entry.record.version + 1,
+        attempts: {
+          [attempt.id]: { ...attempt, phase: 'recorded', orderId: made.orderId, status: 'created' },
+        },
+      };
+      throw new ProviderError({
+        provider: 'fake',
+        failure: 'validation',
+        outcome: 'not_processed',
+        message: 'odd',
+      });
+    };
+    expect((await d.answer(body)).status).toBe(422);
+    expect(await attemptsOf(d, body.reference_id)).toEqual([[1, 'recorded', 'created']]);
+  });
+
+  it('an error that is no provider failure leaves the outcome unknown, to be recovered', async () => {
+    const d = createDomain();
+    const body = createBody();
+    d.provider.createHostedCheckout = async () => {
+      throw new TypeError('socket closed by a bug');
+    };
+    await expect(d.pagos(body)).rejects.toThrow('socket closed by a bug');
+    const record = (await stored(d, body.reference_id))!;
+    expect(Object.values(record.attempts)[0]).toMatchObject({
+      phase: 'creating',
+      outcomeUnknown: true,
+      leaseUntil: 0,
+    });
+  });
+});
+
+describe('charge: declines and used tokens', () => {
+  it('records the declined order the 402 carried, and replays the decline with the provider’s words', async () => {
+    const d = createDomain();
+    const body = chargeBody({ token_id: 'tok_test_insufficient_funds' });
+    const first = await d.answer(body);
+    expect(first).toMatchObject({
+      status: 402,
+      code: 'payment_declined',
+      body: { message: 'The payment was declined.' },
+    });
+    expect(await attemptsOf(d, body.reference_id)).toEqual([[1, 'recorded', 'declined']]);
+    const record = (await stored(d, body.reference_id))!;
+    expect(JSON.parse(Object.values(record.attempts)[0]!.declineError!)).toEqual({
+      message: 'The payment was declined.',
+      details: [],
+      provider: { name: 'fake', status: 402, retry_safe: false },
+    });
+    const replayed = await d.answer(body);
+    expect(replayed).toEqual(first);
+    expect(d.provider.calls.charge).toBe(1);
+  });
+
+  it('finds the declined order by its tag when the 402 did not carry it', async () => {
+    const d = createDomain();
+    const body = chargeBody({ token_id: 'tok_test_insufficient_funds' });
+    const original = d.provider.chargeCard;
+    d.provider.chargeCard = async (c, order) => {
+      try {
+        return await original(c, order);
+      } catch (error) {
+        const e = error as ProviderError;
+        throw new ProviderError({
+          provider: 'fake',
+          failure: e.failure,
+          outcome: e.outcome,
+          message: e.message,
+          status: 402,
+        });
+      }
+    };
+    expect((await d.answer(body)).status).toBe(402);
+    expect(d.provider.calls.find).toBe(1);
+    expect(await attemptsOf(d, body.reference_id)).toEqual([[1, 'recorded', 'declined']]);
+  });
+
+  it('keeps a decline with no order found as a refused attempt whose 402 is replayed', async () => {
+    const d = createDomain();
+    const body = chargeBody({ token_id: 'tok_test_visa_4242' });
+    d.provider.chargeCard = async () => {
+      throw new ProviderError({
+        provider: 'fake',
+        failure: 'declined',
+        outcome: 'not_processed',
+        message: 'no',
+        status: 402,
+        details: [{ code: 'card_declined' }],
+      });
+    };
+    const first = await d.answer(body);
+    expect(first).toMatchObject({ status: 402, body: { details: [{ code: 'card_declined' }] } });
+    expect(await attemptsOf(d, body.reference_id)).toEqual([[1, 'refused', undefined]]);
+    expect(await d.answer(body)).toEqual(first);
+  });
+
+  it('replays a stored decline without its wording as "The payment was declined."', async () => {
+    const d = createDomain();
+    const body = chargeBody({ token_id: 'tok_test_insufficient_funds' });
+    await d.answer(body);
+    const record = (await stored(d, body.reference_id))!;
+    const entry = d.store.records.get(`${record.merchant}\n${record.referenceId}`)!;
+    const [attempt] = Object.values(entry.record.attempts);
+    delete attempt!.declineError;
+    expect(await d.answer(body)).toEqual({
+      status: 402,
+      code: 'payment_declined',
+      body: { message: 'The payment was declined.', details: [] },
+    });
+  });
+
+  it('adopts the charge a used token made for this attempt, when the provider shows it', async () => {
+    const d = createDomain();
+    const body = chargeBody();
+    const original = d.provider.chargeCard;
+    d.provider.chargeCard = async (c, order) => {
+      await original(c, order);
+      // Charged, but the provider answers as if the token had been used before.
+      throw new ProviderError({
+        provider: 'fake',
+        failure: 'token_used',
+        outcome: 'unknown',
+        message: 'used',
+        status: 402,
+      });
+    };
+    expect(await d.pagos(body)).toMatchObject({ orderId: 'ord_fake_1', replayed: false });
+    expect(await attemptsOf(d, body.reference_id)).toEqual([[1, 'recorded', 'paid']]);
+  });
+
+  it('answers a used token that made nothing here 422, keeping no payment', async () => {
+    const d = createDomain();
+    await d.pagos(chargeBody());
+    const other = chargeBody();
+    const answer = await d.answer(other);
+    expect(answer).toEqual({
+      status: 422,
+      code: 'provider_validation_error',
+      body: {
+        message: 'The card token was already used. Tokenize the card again and send the new token.',
+        details: [],
+      },
+    });
+    expect(await stored(d, other.reference_id)).toBeUndefined();
+  });
+});
+
+describe('charge: recorded only as created', () => {
+  const earlyEvent = async (d: Domain, body: Record<string, unknown>) => {
+    // A charge whose answer was lost, then recorded from an early "created" event.
+    d.provider.faults.push({ op: 'charge', failure: 'timeout', when: 'after' });
+    await d.answer(body);
+    const record = (await stored(d, body.reference_id))!;
+    const entry = d.store.records.get(`${record.merchant}\n${record.referenceId}`)!;
+    const [attempt] = Object.values(entry.record.attempts);
+    Object.assign(attempt!, {
+      phase: 'recorded',
+      orderId: 'ord_fake_1',
+      status: 'created',
+      providerUpdatedAt: 1,
+    });
+    delete attempt!.outcomeUnknown;
+  };
+
+  it('asks the provider how the charge ended before answering', async () => {
+    const d = createDomain();
+    const body = chargeBody();
+    await earlyEvent(d, body);
+    const gets = d.provider.calls.get;
+    expect(await d.pagos(body)).toMatchObject({ orderId: 'ord_fake_1', replayed: true });
+    expect(d.provider.calls.get - gets).toBe(1);
+    expect(await attemptsOf(d, body.reference_id)).toEqual([[1, 'recorded', 'paid']]);
+    expect((await stored(d, body.reference_id))!.history.at(-1)!.source).toBe('status');
+  });
+
+  it('asks once per request: a charge the provider still shows as created is in progress', async () => {
+    const d = createDomain();
+    const body = chargeBody();
+    await earlyEvent(d, body);
+    d.provider.setStatus('ord_fake_1', 'created');
+    expect(await d.answer(body)).toMatchObject({
+      status: 409,
+      code: 'request_in_progress',
+      body: {
+        message: `The charge for reference_id ${body.reference_id} has not ended yet. Send it again in a moment.`,
+      },
+    });
+    expect(d.provider.calls.get).toBe(1);
+  });
+});
+
+describe('create: bounds and refusals', () => {
+  it('refuses a new attempt beyond the bound, asking for a new reference_id', async () => {
+    const d = createDomain({ maxAttempts: 2 });
+    const body = createBody();
+    await d.pagos(body);
+    await d.pagos({ ...body, amount: 2, replace: true });
+    expect(await d.answer({ ...body, amount: 3, replace: true })).toMatchObject({
+      status: 409,
+      code: 'too_many_attempts',
+      body: { message: `reference_id ${body.reference_id} has had 2 attempts; use a new reference_id.` },
+    });
+    expect(d.provider.calls.create).toBe(2);
+  });
+
+  it('keeps the reference when the provider will not cancel the order being replaced and it stays payable', async () => {
+    const d = createDomain();
+    const body = createBody();
+    await d.pagos(body);
+    d.provider.setStatus('ord_fake_1', 'pending_payment');
+    d.provider.faults.push({ op: 'cancel', failure: 'precondition' });
+    expect(await d.answer({ ...body, amount: 2, replace: true })).toEqual({
+      status: 409,
+      code: 'provider_conflict',
+      body: {
+        message:
+          `The current order of reference_id ${body.reference_id} is pending_payment and the provider will not cancel it ` +
+          '(a cash or bank payment may be under way). Wait until it is paid or expires, then send the request again.',
+        details: [{ order_id: 'ord_fake_1', status: 'pending_payment' }],
+      },
+    });
+    expect(d.provider.calls.create).toBe(1);
+  });
+
+  it('answers a conflict saying how to replace, and already_paid naming the paid order', async () => {
+    const d = createDomain();
+    const body = createBody();
+    await d.pagos(body);
+    expect(await d.answer({ ...body, amount: 2 })).toEqual({
+      status: 409,
+      code: 'reference_conflict',
+      body: {
+        message:
+          `reference_id ${body.reference_id} has a payable order made from a different request (amount, buyer, URLs or ` +
+          'another field differ). Resend the original request, or send "replace": true to cancel that order and make a new one.',
+        details: [],
+      },
+    });
+    d.provider.setStatus('ord_fake_1', 'paid');
+    await d.pagos(status(body.reference_id));
+    expect(await d.answer({ ...body, amount: 2 })).toEqual({
+      status: 409,
+      code: 'already_paid',
+      body: {
+        message: `reference_id ${body.reference_id} is already paid (order ord_fake_1); it is never paid twice through Pagos.`,
+        details: [{ order_id: 'ord_fake_1', status: 'paid', attempt: 1 }],
+      },
+    });
+  });
+
+  it('replays the stored order of the current attempt, and its facts in the order’s shape without it', async () => {
+    const d = createDomain();
+    const body = createBody();
+    const first = await d.pagos(body);
+    expect(await d.pagos(body)).toEqual({
+      ...first,
+      replayed: true,
+      body: expect.objectContaining({ id: 'ord_fake_1', object: 'order' }),
+    });
+    const record = (await stored(d, body.reference_id))!;
+    const entry = d.store.records.get(`${record.merchant}\n${record.referenceId}`)!;
+    delete entry.record.replayOrder;
+    // Without the stored copy: the attempt's facts, in the order's shape.
+    expect((await d.pagos(body)).body).toEqual({
+      id: 'ord_fake_1',
+      object: 'order',
+      amount: record.attempts[record.currentAttempt]!.amountCents,
+      currency: 'MXN',
+      livemode: false,
+      payment_status: 'created',
+      metadata: { reference_id: body.reference_id },
+      checkout: { url: record.attempts[record.currentAttempt]!.checkoutUrl },
+    });
+  });
+
+  it('answers the attempt number and the status Pagos recorded for a new order', async () => {
+    const d = createDomain();
+    const body = createBody();
+    await d.pagos(body);
+    d.provider.setStatus('ord_fake_1', 'expired');
+    await d.pagos(status(body.reference_id));
+    const made = await d.pagos(body);
+    expect(made).toMatchObject({ orderId: 'ord_fake_2', replayed: false });
+    expect(await attemptsOf(d, body.reference_id)).toEqual([
+      [1, 'recorded', 'expired'],
+      [2, 'recorded', 'created'],
+    ]);
+  });
+
+  it('gives up, asking to send it again, when the payment keeps changing under the request', async () => {
+    const d = createDomain();
+    const body = createBody();
+    await d.pagos(body);
+    d.provider.setStatus('ord_fake_1', 'expired');
+    await d.pagos(status(body.reference_id));
+    d.store.beforeWrite = () => {
+      const [entry] = [...d.store.records.values()];
+      entry!.record = { ...entry!.record, version: entry!.record.version + 1 };
+    };
+    expect(await d.answer(body)).toMatchObject({
+      status: 409,
+      code: 'request_in_progress',
+      body: { message: `reference_id ${body.reference_id} is changing under this request. Send it again.` },
+    });
+    expect(d.provider.calls.create).toBe(1);
+  });
+});
