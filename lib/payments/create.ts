@@ -333,7 +333,7 @@ async function failed(
       });
       return resultOf(stored, fitting[0]!);
     }
-    await leaveRefused(deps.store, record, attempt.id);
+    await leaveRefused(deps.store, record, attempt.id, at());
     throw new PagosError({
       status: 422,
       code: ErrorCode.providerValidation,
@@ -344,7 +344,7 @@ async function failed(
     });
   }
   if (error.outcome === 'not_processed') {
-    await leaveRefused(deps.store, record, attempt.id);
+    await leaveRefused(deps.store, record, attempt.id, at());
     throw refusal;
   }
   await mutate(deps.store, record, (r) => withOutcomeUnknown(r, attempt.id, at()));
@@ -352,15 +352,25 @@ async function failed(
 }
 
 /** Refused before anything was made: a payment that has nothing else leaves nothing behind. */
-async function leaveRefused(store: PaymentStore, record: PaymentRecord, attemptId: string): Promise<void> {
+async function leaveRefused(
+  store: PaymentStore,
+  record: PaymentRecord,
+  attemptId: string,
+  at: string,
+): Promise<void> {
   if (Object.keys(record.attempts).length > 1) {
-    await mutate(store, record, (r) => withoutOrder(r, attemptId, 'refused', iso(Date.now())));
+    await mutate(store, record, (r) => withoutOrder(r, attemptId, 'refused', at));
     return;
   }
-  await removeIfOnly(store, record, attemptId);
+  await removeIfOnly(store, record, attemptId, at);
 }
 
-async function removeIfOnly(store: PaymentStore, record: PaymentRecord, attemptId: string): Promise<void> {
+async function removeIfOnly(
+  store: PaymentStore,
+  record: PaymentRecord,
+  attemptId: string,
+  at: string,
+): Promise<void> {
   let current: PaymentRecord | undefined = record;
   while (current) {
     if (Object.keys(current.attempts).length !== 1 || current.attempts[attemptId]?.phase === 'recorded') {
@@ -368,7 +378,7 @@ async function removeIfOnly(store: PaymentStore, record: PaymentRecord, attemptI
       await mutate(store, current, (r) =>
         r.attempts[attemptId]?.phase === 'recorded'
           ? undefined
-          : withoutOrder(r, attemptId, 'refused', iso(Date.now())),
+          : withoutOrder(r, attemptId, 'refused', at),
       );
       return;
     }

@@ -40,11 +40,13 @@ describe('create: what a refusal leaves behind', () => {
     d.provider.setStatus('ord_fake_1', 'expired');
     await d.pagos(status(body.reference_id));
     d.provider.faults.push({ op: 'create', failure: 'validation' });
+    d.clock.advance(3_600_000); // the refusal is written at the domain's clock, not the machine's
     expect((await d.answer({ ...body, amount: 2 })).status).toBe(422);
     expect(await attemptsOf(d, body.reference_id)).toEqual([
       [1, 'recorded', 'expired'],
       [2, 'refused', undefined],
     ]);
+    expect((await stored(d, body.reference_id))!.updatedAt).toBe(new Date(d.clock.now).toISOString());
     // The same refused request makes a new attempt when sent again.
     expect(await d.pagos({ ...body, amount: 2 })).toMatchObject({ orderId: 'ord_fake_2' });
   });
