@@ -84,6 +84,13 @@ export type Outcome =
 
 type Decision = { outcome: Outcome; next?: Outgoing; to?: 'queue' | 'dead' };
 
+/** Back on the queue, to arrive when it is due (its `due_at`). */
+const requeue = (outcome: Outcome, key: string, message: QueuedNotification, now: number): Decision => ({
+  outcome,
+  to: 'queue',
+  next: { key, message, delaySeconds: delaySecondsUntil(message.due_at, now) },
+});
+
 /** Whole-schedule length: past it, a message the breaker keeps putting off is dead. */
 export const scheduleSpanMs = (schedule: readonly number[]): number =>
   Math.round(schedule.reduce((a, b) => a + b, 0) * 1000);
@@ -166,11 +173,7 @@ async function decide(deps: DeliverDeps, record: QueueRecord): Promise<Decision>
   const now = deps.now();
   // SQS delays are whole seconds, rounded up when sent: a message is due when it arrives.
   if (message.due_at > now + DUE_SLACK_MS) {
-    return {
-      outcome: 'hop',
-      to: 'queue',
-      next: { key, message, delaySeconds: delaySecondsUntil(message.due_at, now) },
-    };
+    return requeue('hop', key, message, now);
   }
   if (deps.remainingMs() < deps.timeoutMs + END_MARGIN_MS) {
     return { outcome: 'out_of_time', to: 'queue', next: { key, message, delaySeconds: 0 } };
@@ -181,15 +184,7 @@ async function decide(deps: DeliverDeps, record: QueueRecord): Promise<Decision>
   if (!(await deps.slots.take(host, wait))) {
     const dueAt = deps.now() + deps.timeoutMs;
     deps.metrics.count(NotifyMetric.deferred);
-    return {
-      outcome: 'host_busy',
-      to: 'queue',
-      next: {
-        key,
-        message: { ...message, due_at: dueAt },
-        delaySeconds: delaySecondsUntil(dueAt, deps.now()),
-      },
-    };
+    return requeue('host_busy', key, { ...message, due_at: dueAt }, deps.now());
   }
   try {
     const deferral = deferIfOpen(deps, message, key, host);
@@ -216,15 +211,12 @@ function deferIfOpen(
   const spread = Math.floor((deps.random ?? Math.random)() * (admission.cooldownMs / 2));
   const dueAt = admission.until + spread;
   deps.metrics.count(NotifyMetric.deferred);
-  return {
-    outcome: 'deferred',
-    to: 'queue',
-    next: {
-      key,
-      message: { ...message, due_at: dueAt, deferrals: (message.deferrals ?? 0) + 1 },
-      delaySeconds: delaySecondsUntil(dueAt, now),
-    },
-  };
+  return requeue(
+    'deferred',
+    key,
+    { ...message, due_at: dueAt, deferrals: (message.deferrals ?? 0) + 1 },
+    now,
+  );
 }
 
 async function attempt(
@@ -243,15 +235,7 @@ async function attempt(
       error,
     });
     const dueAt = deps.now() + SECRETS_RETRY_MS;
-    return {
-      outcome: 'secrets_unavailable',
-      to: 'queue',
-      next: {
-        key,
-        message: { ...message, due_at: dueAt },
-        delaySeconds: delaySecondsUntil(dueAt, deps.now()),
-      },
-    };
+    return requeue('secrets_unavailable', key, { ...message, due_at: dueAt }, deps.now());
   }
   const body = JSON.stringify(message.notification);
   const attemptNo = message.attempts + 1;
@@ -325,11 +309,7 @@ async function attempt(
     retry_at: new Date(dueAt).toISOString(),
   });
   deps.metrics.count(NotifyMetric.retried);
-  return {
-    outcome: 'retry',
-    to: 'queue',
-    next: { key, message: { ...tried, due_at: dueAt }, delaySeconds: delaySecondsUntil(dueAt, deps.now()) },
-  };
+  return requeue('retry', key, { ...tried, due_at: dueAt }, deps.now());
 }
 
 function dead(message: QueuedNotification, key: string, now: number, reason: string): Decision {
