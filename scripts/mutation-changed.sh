@@ -101,6 +101,10 @@ if [ "$mode" = changed ]; then
       exit 0
     fi
   fi
+  if ! git rev-parse --verify --quiet "$base^{commit}" >/dev/null; then
+    echo "mutation-changed: $base is not a commit of this checkout (a shallow clone?): skipped."
+    exit 0
+  fi
   # Files added, copied, modified or renamed since the base; deleted ones have nothing to mutate.
   mapfile -t files < <(git diff --name-only --diff-filter=ACMR "$base" HEAD -- 'lib/*.ts' \
     | grep -v '\.d\.ts$' || true)
