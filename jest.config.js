@@ -12,6 +12,8 @@ export default {
   },
   // NodeNext-style relative imports ("./x.js") resolve to the .ts source
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  // A mutation run's sandboxes (.stryker-tmp*/) hold a copy of the project: not modules of this one.
+  modulePathIgnorePatterns: ['<rootDir>/.stryker-tmp'],
   globalSetup: '<rootDir>/tests/support/global-setup.mjs',
   globalTeardown: '<rootDir>/tests/support/global-teardown.mjs',
   testTimeout: 30_000,
