@@ -376,9 +376,7 @@ async function removeIfOnly(
     if (Object.keys(current.attempts).length !== 1 || current.attempts[attemptId]?.phase === 'recorded') {
       // A webhook recorded the order meanwhile, or another attempt exists: keep what is there.
       await mutate(store, current, (r) =>
-        r.attempts[attemptId]?.phase === 'recorded'
-          ? undefined
-          : withoutOrder(r, attemptId, 'refused', at),
+        r.attempts[attemptId]?.phase === 'recorded' ? undefined : withoutOrder(r, attemptId, 'refused', at),
       );
       return;
     }
