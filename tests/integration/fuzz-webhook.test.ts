@@ -75,7 +75,7 @@ beforeAll(async () => {
   await Promise.all(seeds.map((seed) => store.insert(seed)));
   setLogSink((line) => logs.push(line));
   setMetricSink((line) => metricLines.push(line));
-  effects = countSideEffects('http://conekta.invalid');
+  effects = countSideEffects();
   handler = (await import('../../functions/webhooks.js')).handler as never;
 });
 afterAll(async () => {

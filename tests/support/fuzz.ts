@@ -291,39 +291,80 @@ export const errorCode = (answer: Answer): string | undefined =>
 
 const WRITES = /^(PutItem|UpdateItem|DeleteItem|TransactWriteItems|BatchWriteItem)Command$/;
 
-export type SideEffects = { writes: number; conektaCalls: number; reset(): void; restore(): void };
+/** Writes by what they touch: a payment item, or admission's bookkeeping (rate windows, key cache, merchants). */
+export type SideEffects = {
+  /** Writes to payment items (`PAY#…`). */
+  paymentWrites: number;
+  /** Every write, payment items and admission's `RATE#`/`KEY#`/`MERCHANT#` items alike. */
+  writes: number;
+  /** What each write was, `<Command> <pk prefix>`, to say what a failed case wrote. */
+  written: string[];
+  reset(): void;
+  restore(): void;
+};
+
+const keysOf = (input: unknown): string[] => {
+  const i = input as {
+    Key?: { pk?: { S?: string } };
+    Item?: { pk?: { S?: string } };
+    TransactItems?: unknown[];
+    RequestItems?: Record<string, unknown[]>;
+  };
+  if (i?.Key?.pk?.S) return [i.Key.pk.S];
+  if (i?.Item?.pk?.S) return [i.Item.pk.S];
+  // Transactions and batches: every item they name (a write we cannot read counts as a payment's).
+  const nested = [
+    ...(i?.TransactItems ?? []).flatMap((t) => Object.values(t as object)),
+    ...Object.values(i?.RequestItems ?? {}).flatMap((w) =>
+      (w as { PutRequest?: unknown; DeleteRequest?: unknown }[]).map((r) => r.PutRequest ?? r.DeleteRequest),
+    ),
+  ];
+  return nested.length > 0 ? nested.flatMap(keysOf) : ['?'];
+};
 
 /**
- * Counts DynamoDB writes (every client, from the moment it is installed) and calls to
- * `conektaUrl`. Install it before importing the handlers: the Conekta client keeps the fetch it
- * found at import.
+ * Counts DynamoDB writes of every client, from the moment it is installed. Conekta calls are not
+ * counted here (the Conekta client speaks node:https, not `fetch`): ask the sandbox's request log
+ * (`conektaCallsSince`).
  */
-export function countSideEffects(conektaUrl: string): SideEffects {
+export function countSideEffects(): SideEffects {
   const proto = DynamoDBClient.prototype as unknown as { send: (...args: unknown[]) => unknown };
   const realSend = proto.send;
-  const realFetch = globalThis.fetch;
   const effects: SideEffects = {
+    paymentWrites: 0,
     writes: 0,
-    conektaCalls: 0,
+    written: [],
     reset() {
+      effects.paymentWrites = 0;
       effects.writes = 0;
-      effects.conektaCalls = 0;
+      effects.written = [];
     },
     restore() {
       proto.send = realSend;
-      globalThis.fetch = realFetch;
     },
   };
   proto.send = function send(this: unknown, ...args: unknown[]) {
-    if (WRITES.test((args[0] as object)?.constructor?.name ?? '')) effects.writes += 1;
+    const command = args[0] as { constructor?: { name?: string }; input?: unknown } | undefined;
+    if (WRITES.test(command?.constructor?.name ?? '')) {
+      effects.writes += 1;
+      const keys = keysOf(command?.input);
+      effects.written.push(`${command?.constructor?.name} ${keys.map((k) => k.split('#')[0]).join(',')}`);
+      if (keys.some((pk) => !/^(RATE|KEY|MERCHANT)#/.test(pk))) effects.paymentWrites += 1;
+    }
     return realSend.apply(this, args);
   };
-  globalThis.fetch = (input, init) => {
-    const url = input instanceof Request ? input.url : String(input);
-    if (url.startsWith(conektaUrl)) effects.conektaCalls += 1;
-    return realFetch(input, init);
-  };
   return effects;
+}
+
+/** The sandbox's own log of the API calls it received: cleared before a case, counted after. */
+export function sandboxCalls(sandboxUrl: string) {
+  return {
+    clear: async () => {
+      await (await fetch(`${sandboxUrl}/_sandbox/requests`, { method: 'DELETE' })).arrayBuffer();
+    },
+    count: async () =>
+      ((await (await fetch(`${sandboxUrl}/_sandbox/requests`)).json()) as { data: unknown[] }).data.length,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
