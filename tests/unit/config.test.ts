@@ -2,6 +2,7 @@
  * lib/config.ts, lib/providers/conekta/config.ts and lib/providers/registry.ts: the settings read
  * from the environment, their defaults, and what a bad one says.
  */
+import { generateKeyPairSync, sign } from 'node:crypto';
 import { ConfigError, envInteger, readConfig } from '../../lib/config.js';
 import { WebhookConfigError } from '../../lib/payments/ports.js';
 import { conektaFromEnv } from '../../lib/providers/conekta/config.js';
@@ -231,6 +232,12 @@ describe('conektaFromEnv', () => {
     expect(() => provider.webhooks.verify(Buffer.from('{}'), { digest: 'x' })).toThrow(
       'CONEKTA_WEBHOOK_PUBLIC_KEYS',
     );
+    // A real key set later verifies with no new provider.
+    const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    env.CONEKTA_WEBHOOK_PUBLIC_KEYS = publicKey.export({ type: 'spki', format: 'pem' }).toString();
+    const body = Buffer.from('{"type":"webhook_ping"}');
+    const digest = sign('sha256', body, privateKey).toString('base64');
+    expect(provider.webhooks.verify(body, { digest })).toMatchObject({ ok: true });
   });
 
   it('refuses a bad timeout at start', () => {

@@ -5,7 +5,12 @@
  */
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { newQueuedNotification } from '../../lib/notify/message.js';
-import { lazySqsClient, type Outgoing, SqsNotificationQueue } from '../../lib/notify/queue.js';
+import {
+  delaySecondsUntil,
+  lazySqsClient,
+  type Outgoing,
+  SqsNotificationQueue,
+} from '../../lib/notify/queue.js';
 import type { StorefrontNotification } from '../../lib/payments/notifications.js';
 
 const urls = { queue: 'http://sqs.local/q', dead: 'http://sqs.local/dlq' };
@@ -109,4 +114,41 @@ it('lazySqsClient makes a real SDK client with the settings it was given', async
   expect(await sqs.config.region()).toBe('mx-central-1');
   expect(await sqs.config.maxAttempts()).toBe(2);
   sqs.destroy();
+});
+
+it('sends a whole number of batches: 20 entries are two sends, not a third empty one', async () => {
+  const { client, sent } = recorder();
+  await new SqsNotificationQueue(client, urls).send(
+    Array.from({ length: 20 }, (_, i) => entry(i)),
+    'queue',
+  );
+  expect(sent.map((s) => s.Entries.length)).toEqual([10, 10]);
+});
+
+it('says why SQS refused an entry, with a code or "error" and no trailing space', async () => {
+  const { client } = recorder(() => ({
+    Failed: [
+      { Id: '0', Code: 'Throttled' },
+      { Id: '1', Message: 'slow down' },
+    ],
+  }));
+  const failed = await new SqsNotificationQueue(client, urls).send([entry(0), entry(1)], 'queue');
+  expect(failed).toEqual(
+    new Map([
+      ['k0', 'Throttled:'],
+      ['k1', 'error: slow down'],
+    ]),
+  );
+});
+
+it.each([
+  [0, 0],
+  [-5_000, 0],
+  [1, 1],
+  [1_500, 2],
+  [60_000, 60],
+  [900_000, 900],
+  [10_000_000, 900],
+])('delaySecondsUntil: due in %i ms is a delay of %i s (whole seconds, 0..900)', (inMs, seconds) => {
+  expect(delaySecondsUntil(1_000_000 + inMs, 1_000_000)).toBe(seconds);
 });
