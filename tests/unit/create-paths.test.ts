@@ -4,6 +4,7 @@
  * created, a replaced order the provider will not cancel, and what the 409s say.
  */
 import type { PaymentRecord } from '../../lib/payments/model.js';
+import type { OrderTag, ProviderOrder } from '../../lib/payments/ports.js';
 import { ProviderError } from '../../lib/payments/provider-errors.js';
 import { chargeBody, createBody, createDomain, type Domain, SECRET } from '../support/domain.js';
 
@@ -138,6 +139,48 @@ describe('charge: declines and used tokens', () => {
     expect((await d.answer(body)).status).toBe(402);
     expect(d.provider.calls.find).toBe(1);
     expect(await attemptsOf(d, body.reference_id)).toEqual([[1, 'recorded', 'declined']]);
+  });
+
+  it('adopts, from what a decline left behind, only its own attempt’s order of its own amount', async () => {
+    const d = createDomain();
+    const body = chargeBody({ token_id: 'tok_test_visa_4242' });
+    let tag: OrderTag | undefined;
+    const order = (over: Partial<ProviderOrder>): ProviderOrder => ({
+      orderId: 'ord_other',
+      status: 'declined',
+      providerStatus: 'declined',
+      updatedAt: 1,
+      livemode: false,
+      amountCents: 0,
+      currency: 'MXN',
+      createdAt: 1,
+      publicBody: {},
+      body: {},
+      ...over,
+    });
+    d.provider.chargeCard = async (_credentials, request) => {
+      tag = request.tag;
+      throw new ProviderError({
+        provider: 'fake',
+        failure: 'declined',
+        outcome: 'not_processed',
+        message: 'no',
+      });
+    };
+    d.provider.findAttemptOrders = async () => {
+      const own = d.store.records.size > 0 ? (await stored(d, body.reference_id))! : undefined;
+      const amountCents = Object.values(own?.attempts ?? {})[0]!.amountCents;
+      return {
+        complete: true,
+        orders: [
+          // Our tag, another amount; another attempt of ours, our amount: neither is this decline's.
+          order({ orderId: 'ord_other_amount', tag: tag!, amountCents: amountCents + 1 }),
+          order({ orderId: 'ord_other_attempt', tag: { ...tag!, attemptId: 'att_other' }, amountCents }),
+        ],
+      };
+    };
+    expect((await d.answer(body)).status).toBe(402);
+    expect(await attemptsOf(d, body.reference_id)).toEqual([[1, 'refused', undefined]]);
   });
 
   it('keeps a decline with no order found as a refused attempt whose 402 is replayed', async () => {
