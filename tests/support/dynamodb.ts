@@ -1,7 +1,7 @@
 // Each test file gets its own payments table on the shared DynamoDB Local, so files never collide.
 import { randomBytes } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { createTables } from '../../local/tables.js';
+import { createTables, readTableDefinitions } from '../../local/tables.js';
 
 export function dynamoEndpoint(): string {
   const endpoint = process.env.AWS_ENDPOINT_URL_DYNAMODB;
@@ -21,4 +21,17 @@ export async function createTestTable(prefix: string): Promise<string> {
 /** A client for assertions in tests; the endpoint comes from the environment like in the handlers. */
 export function testDynamoClient(): DynamoDBClient {
   return new DynamoDBClient({ endpoint: dynamoEndpoint(), region: process.env.AWS_REGION ?? 'us-east-1' });
+}
+
+/** What an index of serverless.yml's tables projects besides its keys and the table's (INCLUDE). */
+export function indexProjection(indexName: string): string[] {
+  for (const { properties } of readTableDefinitions()) {
+    const indexes = (properties.GlobalSecondaryIndexes ?? []) as {
+      IndexName: string;
+      Projection?: { NonKeyAttributes?: string[] };
+    }[];
+    const index = indexes.find((i) => i.IndexName === indexName);
+    if (index) return index.Projection?.NonKeyAttributes ?? [];
+  }
+  throw new Error(`serverless.yml has no index ${indexName}`);
 }

@@ -23,6 +23,7 @@ import { DynamoMerchantStore, liveSecrets, newSigningSecret } from '../../lib/st
 import { LIST_INDEX, listShard, toItem } from '../../lib/store/payment-item.js';
 import { DynamoPaymentStore } from '../../lib/store/payments.js';
 import { type Item, table } from '../../lib/store/table.js';
+import { indexProjection } from '../support/dynamodb.js';
 import { anAttempt, aPayment, aSnapshot, MERCHANT } from '../support/records.js';
 import { describeMerchantStoreContract, describeStoreContract } from '../support/store-contract.js';
 
@@ -305,23 +306,8 @@ function applyUpdate(expression: string, item: Item, names: Names, values: Value
   return next;
 }
 
-/** Attributes the by-merchant index projects (serverless.yml), besides its keys and the table's. */
-const PROJECTED = [
-  'reference_id',
-  'status',
-  'order_id',
-  'order_ids',
-  'amount_cents',
-  'currency',
-  'amount_refunded_cents',
-  'paid_at',
-  'created_at',
-  'updated_at',
-  'livemode',
-  'metadata',
-  'paid_twice',
-  'late',
-];
+/** Attributes the by-merchant index projects, besides its keys and the table's: read from serverless.yml. */
+const PROJECTED = indexProjection(LIST_INDEX);
 
 function createMemoryDynamo() {
   const items = new Map<string, Item>();
