@@ -80,6 +80,40 @@ describe('create: what a refusal leaves behind', () => {
     expect(await attemptsOf(d, body.reference_id)).toEqual([[1, 'recorded', 'created']]);
   });
 
+  it('keeps a later attempt recorded when a webhook recorded its order before the refusal', async () => {
+    const d = createDomain();
+    const body = createBody();
+    await d.pagos(body);
+    d.provider.setStatus('ord_fake_1', 'expired');
+    await d.pagos(status(body.reference_id));
+    const original = d.provider.createHostedCheckout;
+    d.provider.createHostedCheckout = async (c, order) => {
+      const made = await original(c, order);
+      const entry = d.store.records.get(`${order.tag.merchant}\n${order.tag.referenceId}`)!;
+      const attempt = entry.record.attempts[order.tag.attemptId]!;
+      entry.record = {
+        ...entry.record,
+        version: entry.record.version + 1,
+        attempts: {
+          ...entry.record.attempts,
+          [attempt.id]: { ...attempt, phase: 'recorded', orderId: made.orderId, status: 'created' },
+        },
+      };
+      throw new ProviderError({
+        provider: 'fake',
+        failure: 'validation',
+        outcome: 'not_processed',
+        message: 'odd',
+      });
+    };
+    expect((await d.answer({ ...body, amount: 2 })).status).toBe(422);
+    // The order the event proved stays; a refusal never erases an order that exists.
+    expect(await attemptsOf(d, body.reference_id)).toEqual([
+      [1, 'recorded', 'expired'],
+      [2, 'recorded', 'created'],
+    ]);
+  });
+
   it('an error that is no provider failure leaves the outcome unknown, to be recovered', async () => {
     const d = createDomain();
     const body = createBody();
@@ -116,6 +150,33 @@ describe('charge: declines and used tokens', () => {
     const replayed = await d.answer(body);
     expect(replayed).toEqual(first);
     expect(d.provider.calls.charge).toBe(1);
+  });
+
+  it('replays a decline with the provider part of its first answer, and records it as made by create', async () => {
+    const d = createDomain();
+    const body = chargeBody({ token_id: 'tok_test_insufficient_funds' });
+    const caught = async () =>
+      d.pagos(body).then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+    const first = (await caught()) as { provider?: unknown };
+    const replayed = (await caught()) as { provider?: unknown };
+    expect(first.provider).toEqual({ name: 'fake', status: 402, retry_safe: false });
+    expect(replayed.provider).toEqual(first.provider);
+    const record = (await stored(d, body.reference_id))!;
+    expect(record.history.map((h) => [h.status, h.source])).toContainEqual(['declined', 'create']);
+  });
+
+  it('tells a used token apart as not safe to send again', async () => {
+    const d = createDomain();
+    await d.pagos(chargeBody());
+    const error = (await d.pagos(chargeBody()).then(
+      () => undefined,
+      (e: unknown) => e,
+    )) as { status: number; provider?: { retry_safe?: boolean } };
+    expect(error.status).toBe(422);
+    expect(error.provider).toMatchObject({ name: 'fake', retry_safe: false });
   });
 
   it('finds the declined order by its tag when the 402 did not carry it', async () => {
@@ -367,6 +428,10 @@ describe('create: bounds and refusals', () => {
     });
     const record = (await stored(d, body.reference_id))!;
     const entry = d.store.records.get(`${record.merchant}\n${record.referenceId}`)!;
+    // The stored copy is answered as it is (the provider's latest body), not rebuilt from facts.
+    const copy = { ...JSON.parse(record.replayOrder!), line_items: { data: [{ name: 'copy' }] } };
+    entry.record = { ...entry.record, replayOrder: JSON.stringify(copy) };
+    expect((await d.pagos(body)).body).toEqual(copy);
     delete entry.record.replayOrder;
     // Without the stored copy: the attempt's facts, in the order's shape.
     expect((await d.pagos(body)).body).toEqual({

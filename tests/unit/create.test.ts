@@ -20,6 +20,8 @@ describe('create: one order per attempt', () => {
     const again = await d.pagos(body);
     expect(again).toMatchObject({ replayed: true, orderId: 'ord_fake_1' });
     expect(d.provider.calls.create).toBe(1);
+    // The attempt id the order's metadata carries: att_ and 32 hex digits.
+    expect((await recordOf(d, body.reference_id as string)).currentAttempt).toMatch(/^att_[0-9a-f]{32}$/);
     // The replay answers the stored order, which has no buyer data.
     expect(JSON.stringify(again.body)).not.toContain('andres@example.com');
   });
@@ -40,6 +42,13 @@ describe('create: one order per attempt', () => {
       ['ord_fake_2', 'created'],
     ]);
     expect(d.provider.calls.cancel).toBe(1);
+    // The history says who closed the old order.
+    const history = (await recordOf(d, body.reference_id as string)).history;
+    expect(history.map((h) => [h.status, h.source, h.orderId])).toContainEqual([
+      'canceled',
+      'cancel',
+      'ord_fake_1',
+    ]);
   });
 
   it('makes a new attempt after the link expired, and keeps the reference', async () => {
@@ -203,6 +212,100 @@ describe('create: a lost answer is recovered, never made twice', () => {
     })();
     expect(record).toMatchObject({ status: 409, code: 'request_in_progress' });
     expect(d.provider.calls.create).toBe(1);
+  });
+});
+
+/** Holds the provider's next create until `release()`: a first request still in flight. */
+function holdNextCreate(d: ReturnType<typeof createDomain>) {
+  let release: () => void = () => {};
+  const gate = new Promise<void>((r) => {
+    release = r;
+  });
+  const original = d.provider.createHostedCheckout;
+  d.provider.createHostedCheckout = async (c, o) => {
+    d.provider.createHostedCheckout = original;
+    await gate;
+    return original(c, o);
+  };
+  return { release: () => release() };
+}
+
+/** A clock that sleeps by moving itself, counting polls, and lands the first request on poll `landOn`. */
+function pollsUntil(d: ReturnType<typeof createDomain>, landOn: number, land: () => Promise<unknown>) {
+  const polls: number[] = [];
+  d.services.sleep = async (ms) => {
+    polls.push(ms);
+    d.clock.advance(ms);
+    if (polls.length === landOn) await land();
+  };
+  return polls;
+}
+
+describe('create: a duplicate waits for the request in flight', () => {
+  it('answers the first request’s order once it lands, without a second provider call', async () => {
+    const d = createDomain({ waitForInFlightMs: 50, pollIntervalMs: 10 });
+    const body = createBody();
+    const held = holdNextCreate(d);
+    const first = d.pagos(body);
+    await new Promise((r) => setTimeout(r, 5));
+    const polls = pollsUntil(d, 2, async () => {
+      held.release();
+      await first;
+    });
+    const second = await d.pagos(body);
+    expect(second).toMatchObject({ replayed: true, orderId: 'ord_fake_1' });
+    expect(polls).toEqual([10, 10]);
+    expect(d.provider.calls.create).toBe(1);
+  });
+
+  it('waits the whole IN_FLIGHT_WAIT_MS, however many polls that takes, then answers 409', async () => {
+    const d = createDomain({ waitForInFlightMs: 3_000, pollIntervalMs: 100 });
+    const body = createBody();
+    const held = holdNextCreate(d);
+    const first = d.pagos(body);
+    await new Promise((r) => setTimeout(r, 5));
+    const polls = pollsUntil(d, Number.POSITIVE_INFINITY, async () => {});
+    const second = await d.answer(body);
+    expect(second).toMatchObject({ status: 409, code: 'request_in_progress' });
+    expect((second.body as { message: string }).message).toMatch(/still being processed/);
+    // Polls at 0, 100, ... 2,900 ms; at 3,000 ms it answers.
+    expect(polls).toHaveLength(30);
+    held.release();
+    await first;
+  });
+
+  it('lands a first request that took more polls than a payment may change', async () => {
+    const d = createDomain({ waitForInFlightMs: 3_000, pollIntervalMs: 100 });
+    const body = createBody();
+    const held = holdNextCreate(d);
+    const first = d.pagos(body);
+    await new Promise((r) => setTimeout(r, 5));
+    pollsUntil(d, 20, async () => {
+      held.release();
+      await first;
+    });
+    expect(await d.pagos(body)).toMatchObject({ replayed: true, orderId: 'ord_fake_1' });
+  });
+
+  it('holds a duplicate behind a call made again after a search proved nothing was made', async () => {
+    const d = createDomain({ waitForInFlightMs: 50, pollIntervalMs: 10 });
+    const body = createBody();
+    d.provider.faults.push({ op: 'create', failure: 'timeout', when: 'lost' });
+    expect(await d.answer(body)).toMatchObject({ status: 504 });
+    d.clock.advance(20_001);
+    // This request proves no order exists, claims the attempt again and calls; it is held there.
+    const held = holdNextCreate(d);
+    const again = d.pagos(body);
+    await new Promise((r) => setTimeout(r, 5));
+    const findsBefore = d.provider.calls.find;
+    pollsUntil(d, 1, async () => {
+      held.release();
+      await again;
+    });
+    // The duplicate sees the fresh claim's lease: it waits instead of searching again.
+    expect(await d.pagos(body)).toMatchObject({ replayed: true, orderId: 'ord_fake_1' });
+    expect(d.provider.calls.find).toBe(findsBefore);
+    expect(d.provider.calls.create).toBe(2);
   });
 });
 
