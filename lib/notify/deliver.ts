@@ -30,7 +30,7 @@ import { type HostSlots, targetOf } from './limiter.js';
 import { type QueuedNotification, readQueuedNotification, UnreadableMessageError } from './message.js';
 import { type Counter, NotifyMetric } from './metrics.js';
 import { delaySecondsUntil, type NotificationQueue, type Outgoing } from './queue.js';
-import { maxAttempts, retryDelayMs } from './schedule.js';
+import { retryDelayMs } from './schedule.js';
 import { SIGNATURE_HEADER, signatureHeader } from './signature.js';
 
 export const USER_AGENT = 'Pagos-Notifications/1';
@@ -145,6 +145,7 @@ export async function deliverBatch(
         notification_id: m.notification.id,
         target: targetOf(m.url),
         attempts: m.attempts,
+        // Stryker disable next-line StringLiteral: every dead decision's message carries `dead` (dead() and deadLetterRaw() set it); the fallback only satisfies the type
         reason: m.dead?.reason ?? '',
       },
     );
@@ -281,12 +282,8 @@ async function attempt(
   };
   const tried: QueuedNotification = { ...message, attempts: attemptNo, last };
   const delay = retryDelayMs(attemptNo, deps.retrySchedule);
-  // Not a URL Pagos can ever call: no retry helps.
-  if (
-    delay === undefined ||
-    result.failure === DeliveryFailure.invalidUrl ||
-    attemptNo >= maxAttempts(deps.retrySchedule)
-  ) {
+  // The schedule has no delay left, or not a URL Pagos can ever call: no retry helps.
+  if (delay === undefined || result.failure === DeliveryFailure.invalidUrl) {
     deps.log.error('notification dead', {
       ...fields,
       result: result.failure,

@@ -30,9 +30,6 @@ export function parseRetrySchedule(raw: string | undefined): readonly number[] {
   });
 }
 
-/** Attempts in all: the immediate one plus one per delay. */
-export const maxAttempts = (schedule: readonly number[]): number => schedule.length + 1;
-
 /** Milliseconds to wait after `attemptsMade` failed attempts, or undefined when there is no retry left. */
 export function retryDelayMs(attemptsMade: number, schedule: readonly number[]): number | undefined {
   const seconds = schedule[attemptsMade - 1];

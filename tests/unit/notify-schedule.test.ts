@@ -1,7 +1,6 @@
 /** Retry schedule. */
 import {
   DEFAULT_RETRY_SCHEDULE_SECONDS,
-  maxAttempts,
   parseRetrySchedule,
   RetryScheduleError,
   retryDelayMs,
@@ -13,7 +12,9 @@ describe('retry schedule', () => {
     expect(parseRetrySchedule('  ')).toBe(DEFAULT_RETRY_SCHEDULE_SECONDS);
     const hours = DEFAULT_RETRY_SCHEDULE_SECONDS.reduce((a, b) => a + b, 0) / 3600;
     expect(hours).toBeCloseTo(22.35, 2);
-    expect(maxAttempts(DEFAULT_RETRY_SCHEDULE_SECONDS)).toBe(8);
+    // 8 attempts: a delay after each of the first 7, none after the 8th.
+    expect(retryDelayMs(7, DEFAULT_RETRY_SCHEDULE_SECONDS)).toBe(43_200_000);
+    expect(retryDelayMs(8, DEFAULT_RETRY_SCHEDULE_SECONDS)).toBeUndefined();
   });
 
   it('reads seconds, fractions and units', () => {
