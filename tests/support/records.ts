@@ -1,6 +1,7 @@
 /** Builders of payment records, attempts and provider snapshots for tests. */
 import { randomUUID } from 'node:crypto';
 import type { Attempt, Merchant, PaymentRecord } from '../../lib/payments/model.js';
+import type { StorefrontNotification } from '../../lib/payments/notifications.js';
 import type { OrderSnapshot } from '../../lib/payments/ports.js';
 import { derive } from '../../lib/payments/record.js';
 import type { PaymentStatus } from '../../lib/payments/status.js';
@@ -78,3 +79,20 @@ export function aSnapshot(
     ...overrides,
   };
 }
+
+/** A storefront notification of a paid payment, numbered so a batch's entries differ. */
+export const aNotification = (i = 1): StorefrontNotification => ({
+  id: `ntf_${i}`,
+  type: 'payment.paid',
+  merchant: 'conekta:company_1:test' as StorefrontNotification['merchant'],
+  livemode: false,
+  provider: 'conekta',
+  reference_id: `pedido-${i}`,
+  order_id: `ord_${i}`,
+  status: 'paid',
+  amount: '10.00',
+  amount_cents: 1000,
+  amount_refunded_cents: 0,
+  currency: 'MXN',
+  occurred_at: '2026-12-01T08:59:59.000Z',
+});

@@ -52,40 +52,8 @@ describe('create: what a refusal leaves behind', () => {
     expect(await d.pagos({ ...body, amount: 2 })).toMatchObject({ orderId: 'ord_fake_2' });
   });
 
-  it('keeps a first attempt refused when a webhook recorded its order meanwhile', async () => {
-    const d = createDomain();
-    const body = createBody();
-    const original = d.provider.createHostedCheckout;
-    d.provider.createHostedCheckout = async (c, order) => {
-      const made = await original(c, order);
-      // The order exists and an event recorded it, yet the answer is a refusal.
-      const merchant = order.tag.merchant;
-      const entry = d.store.records.get(`${merchant}\n${order.tag.referenceId}`)!;
-      const attempt = entry.record.attempts[order.tag.attemptId]!;
-      entry.record = {
-        ...entry.record,
-        version: entry.record.version + 1,
-        attempts: {
-          [attempt.id]: { ...attempt, phase: 'recorded', orderId: made.orderId, status: 'created' },
-        },
-      };
-      throw new ProviderError({
-        provider: 'fake',
-        failure: 'validation',
-        outcome: 'not_processed',
-        message: 'odd',
-      });
-    };
-    expect((await d.answer(body)).status).toBe(422);
-    expect(await attemptsOf(d, body.reference_id)).toEqual([[1, 'recorded', 'created']]);
-  });
-
-  it('keeps a later attempt recorded when a webhook recorded its order before the refusal', async () => {
-    const d = createDomain();
-    const body = createBody();
-    await d.pagos(body);
-    d.provider.setStatus('ord_fake_1', 'expired');
-    await d.pagos(status(body.reference_id));
+  /** The provider makes the order and an event records it, yet the answer is a refusal. */
+  const recordedThenRefused = (d: Domain) => {
     const original = d.provider.createHostedCheckout;
     d.provider.createHostedCheckout = async (c, order) => {
       const made = await original(c, order);
@@ -106,6 +74,23 @@ describe('create: what a refusal leaves behind', () => {
         message: 'odd',
       });
     };
+  };
+
+  it('keeps a first attempt recorded when a webhook recorded its order before the refusal', async () => {
+    const d = createDomain();
+    const body = createBody();
+    recordedThenRefused(d);
+    expect((await d.answer(body)).status).toBe(422);
+    expect(await attemptsOf(d, body.reference_id)).toEqual([[1, 'recorded', 'created']]);
+  });
+
+  it('keeps a later attempt recorded when a webhook recorded its order before the refusal', async () => {
+    const d = createDomain();
+    const body = createBody();
+    await d.pagos(body);
+    d.provider.setStatus('ord_fake_1', 'expired');
+    await d.pagos(status(body.reference_id));
+    recordedThenRefused(d);
     expect((await d.answer({ ...body, amount: 2 })).status).toBe(422);
     // The order the event proved stays; a refusal never erases an order that exists.
     expect(await attemptsOf(d, body.reference_id)).toEqual([

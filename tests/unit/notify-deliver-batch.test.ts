@@ -9,22 +9,9 @@ import { HostSlots } from '../../lib/notify/limiter.js';
 import { newQueuedNotification } from '../../lib/notify/message.js';
 import type { Outgoing } from '../../lib/notify/queue.js';
 import type { StorefrontNotification } from '../../lib/payments/notifications.js';
+import { aNotification } from '../support/records.js';
 
-const notification = (i: number): StorefrontNotification => ({
-  id: `ntf_${i}`,
-  type: 'payment.paid',
-  merchant: 'conekta:c1:test' as StorefrontNotification['merchant'],
-  livemode: false,
-  provider: 'conekta',
-  reference_id: `ref-${i}`,
-  order_id: `ord_${i}`,
-  status: 'paid',
-  amount: '10.00',
-  amount_cents: 1000,
-  amount_refunded_cents: 0,
-  currency: 'MXN',
-  occurred_at: '2026-12-01T00:00:00.000Z',
-});
+const notification = aNotification;
 
 const records = (n: number, url: string) =>
   Array.from({ length: n }, (_, i) => ({

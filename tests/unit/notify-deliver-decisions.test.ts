@@ -17,6 +17,7 @@ import {
 } from '../../lib/notify/message.js';
 import type { Destination, Outgoing } from '../../lib/notify/queue.js';
 import type { StorefrontNotification } from '../../lib/payments/notifications.js';
+import { aNotification } from '../support/records.js';
 
 const NOW = Date.parse('2026-12-01T09:00:00Z');
 const URL = 'https://shop.example.com/notify';
@@ -26,21 +27,7 @@ const SECRETS = ['pgsec_new', 'pgsec_old'];
 const SCHEDULE = [60, 300];
 const SCHEDULE_MS = 360_000;
 
-const notification = (i = 1): StorefrontNotification => ({
-  id: `ntf_${i}`,
-  type: 'payment.paid',
-  merchant: 'conekta:company_1:test' as StorefrontNotification['merchant'],
-  livemode: false,
-  provider: 'conekta',
-  reference_id: `pedido-${i}`,
-  order_id: `ord_${i}`,
-  status: 'paid',
-  amount: '10.00',
-  amount_cents: 1000,
-  amount_refunded_cents: 0,
-  currency: 'MXN',
-  occurred_at: '2026-12-01T08:59:59.000Z',
-});
+const notification = aNotification;
 
 const queued = (overrides: Partial<QueuedNotification> = {}, i = 1): QueuedNotification => ({
   ...newQueuedNotification(URL, notification(i), NOW),
