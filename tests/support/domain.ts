@@ -92,11 +92,12 @@ export function createDomain(config: Partial<PagosConfig> = {}): Domain {
 
 export const SECRET = 'key_merchant_one';
 
+/** References start `ref-t`: eight hex digits that happen to be all digits read as a phone to the log redactor. */
 export function createBody(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return {
     action: 'create',
     secret: SECRET,
-    reference_id: `ref-${randomUUID().slice(0, 8)}`,
+    reference_id: `ref-t${randomUUID().slice(0, 8)}`,
     amount: 1000,
     return_url: 'https://shop.example.com/back',
     first_name: 'andres',
@@ -111,7 +112,7 @@ export function chargeBody(overrides: Record<string, unknown> = {}): Record<stri
   return {
     action: 'charge',
     secret: SECRET,
-    reference_id: `ref-${randomUUID().slice(0, 8)}`,
+    reference_id: `ref-t${randomUUID().slice(0, 8)}`,
     amount: 349.9,
     token_id: 'tok_test_visa_4242',
     first_name: 'andres',

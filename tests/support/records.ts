@@ -44,7 +44,7 @@ export function aPayment(
   return derive(
     defined<PaymentRecord>({
       merchant: MERCHANT.id,
-      referenceId: `ref-${randomUUID().slice(0, 8)}`,
+      referenceId: `ref-t${randomUUID().slice(0, 8)}`,
       provider: MERCHANT.provider,
       livemode: false,
       status: 'creating',
