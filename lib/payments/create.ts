@@ -92,10 +92,13 @@ export async function createPaymentOrder(deps: CreateDeps, request: OrderRequest
   let record: PaymentRecord | undefined = inserted.current;
   const waitUntil = deps.now() + deps.config.waitForInFlightMs;
   let refreshed = false;
-  for (let changes = 0; changes < MAX_CHANGES; changes += 1) {
+  let changes = 0;
+  while (changes < MAX_CHANGES) {
     // The first request was refused by the provider and left nothing: start over.
     if (!record) return createPaymentOrder(deps, request);
     const decision = decide(record, request, deps.now());
+    // Waiting is bounded by waitUntil; every other round finds the payment changed.
+    if (decision.do !== 'wait') changes += 1;
     switch (decision.do) {
       case 'replay':
         return replay(record, decision.attempt);
@@ -113,8 +116,6 @@ export async function createPaymentOrder(deps: CreateDeps, request: OrderRequest
         }
         await deps.sleep(deps.config.pollIntervalMs);
         record = await deps.store.get(record.merchant, record.referenceId);
-        // Waiting is bounded by waitUntil, not by MAX_CHANGES.
-        changes -= 1;
         break;
       case 'recover':
         record = await recoverAttempt(deps, {
