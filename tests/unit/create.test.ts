@@ -230,6 +230,19 @@ function holdNextCreate(d: ReturnType<typeof createDomain>) {
   return { release: () => release() };
 }
 
+/** A first request for `body`, held at the provider; `land()` lets it finish and waits for it. */
+async function firstInFlight(d: ReturnType<typeof createDomain>, body: Record<string, unknown>) {
+  const held = holdNextCreate(d);
+  const first = d.pagos(body);
+  await new Promise((r) => setTimeout(r, 5));
+  return {
+    land: async () => {
+      held.release();
+      await first;
+    },
+  };
+}
+
 /** A clock that sleeps by moving itself, counting polls, and lands the first request on poll `landOn`. */
 function pollsUntil(d: ReturnType<typeof createDomain>, landOn: number, land: () => Promise<unknown>) {
   const polls: number[] = [];
@@ -245,13 +258,8 @@ describe('create: a duplicate waits for the request in flight', () => {
   it('answers the first request’s order once it lands, without a second provider call', async () => {
     const d = createDomain({ waitForInFlightMs: 50, pollIntervalMs: 10 });
     const body = createBody();
-    const held = holdNextCreate(d);
-    const first = d.pagos(body);
-    await new Promise((r) => setTimeout(r, 5));
-    const polls = pollsUntil(d, 2, async () => {
-      held.release();
-      await first;
-    });
+    const first = await firstInFlight(d, body);
+    const polls = pollsUntil(d, 2, first.land);
     const second = await d.pagos(body);
     expect(second).toMatchObject({ replayed: true, orderId: 'ord_fake_1' });
     expect(polls).toEqual([10, 10]);
@@ -261,29 +269,21 @@ describe('create: a duplicate waits for the request in flight', () => {
   it('waits the whole IN_FLIGHT_WAIT_MS, however many polls that takes, then answers 409', async () => {
     const d = createDomain({ waitForInFlightMs: 3_000, pollIntervalMs: 100 });
     const body = createBody();
-    const held = holdNextCreate(d);
-    const first = d.pagos(body);
-    await new Promise((r) => setTimeout(r, 5));
+    const first = await firstInFlight(d, body);
     const polls = pollsUntil(d, Number.POSITIVE_INFINITY, async () => {});
     const second = await d.answer(body);
     expect(second).toMatchObject({ status: 409, code: 'request_in_progress' });
     expect((second.body as { message: string }).message).toMatch(/still being processed/);
     // Polls at 0, 100, ... 2,900 ms; at 3,000 ms it answers.
     expect(polls).toHaveLength(30);
-    held.release();
-    await first;
+    await first.land();
   });
 
   it('lands a first request that took more polls than a payment may change', async () => {
     const d = createDomain({ waitForInFlightMs: 3_000, pollIntervalMs: 100 });
     const body = createBody();
-    const held = holdNextCreate(d);
-    const first = d.pagos(body);
-    await new Promise((r) => setTimeout(r, 5));
-    pollsUntil(d, 20, async () => {
-      held.release();
-      await first;
-    });
+    const first = await firstInFlight(d, body);
+    pollsUntil(d, 20, first.land);
     expect(await d.pagos(body)).toMatchObject({ replayed: true, orderId: 'ord_fake_1' });
   });
 
@@ -294,14 +294,9 @@ describe('create: a duplicate waits for the request in flight', () => {
     expect(await d.answer(body)).toMatchObject({ status: 504 });
     d.clock.advance(20_001);
     // This request proves no order exists, claims the attempt again and calls; it is held there.
-    const held = holdNextCreate(d);
-    const again = d.pagos(body);
-    await new Promise((r) => setTimeout(r, 5));
+    const again = await firstInFlight(d, body);
     const findsBefore = d.provider.calls.find;
-    pollsUntil(d, 1, async () => {
-      held.release();
-      await again;
-    });
+    pollsUntil(d, 1, again.land);
     // The duplicate sees the fresh claim's lease: it waits instead of searching again.
     expect(await d.pagos(body)).toMatchObject({ replayed: true, orderId: 'ord_fake_1' });
     expect(d.provider.calls.find).toBe(findsBefore);
