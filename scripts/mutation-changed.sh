@@ -5,7 +5,8 @@
 #   scripts/mutation-changed.sh                 # lib/ files changed against origin/main (HEAD~1 without it)
 #   scripts/mutation-changed.sh --base <ref>    # against another base (a commit, a branch)
 #   scripts/mutation-changed.sh --all           # every lib/ file (the full run, ~30-40 min on 2 cores)
-#   scripts/mutation-changed.sh --scores <mutation.json>   # only print and check a report's scores
+#   scripts/mutation-changed.sh --scores <mutation.json>...  # only print and check reports' scores
+#                                               (several: one run per folder, read as one report)
 #
 # Thresholds (environment, in %): MUTATION_CORE_THRESHOLD (default 85) for the mutated files under
 # lib/payments, lib/providers/conekta and lib/store taken together, MUTATION_LIB_THRESHOLD (default
@@ -24,26 +25,36 @@ export MUTATION_REPORT_DIR="${MUTATION_REPORT_DIR:-reports/mutation-changed}"
 
 base=''
 mode=changed
-scores_only=''
+scores_only=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --base) base="${2:?--base needs a ref}"; shift 2 ;;
     --all) mode=all; shift ;;
-    --scores) scores_only="${2:?--scores needs a mutation.json}"; shift 2 ;;
+    --scores)
+      shift
+      scores_only=("$@")
+      [ "${#scores_only[@]}" -gt 0 ] || { echo 'mutation-changed: --scores needs a mutation.json' >&2; exit 2; }
+      break ;;
     -h | --help) sed -n '2,19p' "$0"; exit 0 ;;
     *) echo "mutation-changed: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done
 
-# Prints the mutation score per folder of a Stryker JSON report (killed + timed out over killed,
+# Prints the mutation score per folder of Stryker JSON reports (killed + timed out over killed,
 # timed out, survived and not covered; compile and runtime errors and ignored mutants do not count),
-# writes it to scores.txt beside the report, and fails below the thresholds.
+# writes it to scores.txt beside the first report, and fails below the thresholds. Several reports
+# (runs of disjoint folders) count as one; a file in two reports counts once, from the later one.
 check_scores() {
-  node --input-type=module - "$1" "$CORE_THRESHOLD" "$LIB_THRESHOLD" <<'NODE'
+  node --input-type=module - "$CORE_THRESHOLD" "$LIB_THRESHOLD" "$@" <<'NODE'
 import { readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
-const [file, core, lib] = process.argv.slice(2);
-const report = JSON.parse(readFileSync(file, 'utf8'));
+import { dirname, join } from 'node:path';
+const [core, lib, ...reports] = process.argv.slice(2);
+const file = reports.join(' + ');
+const files = new Map();
+for (const report of reports.map((r) => JSON.parse(readFileSync(r, 'utf8')))) {
+  // Keys are relative to the run's project root (a clone elsewhere reads the same).
+  for (const [path, { mutants }] of Object.entries(report.files)) files.set(path.replaceAll('\\', '/'), mutants);
+}
 const CORE = ['lib/payments/', 'lib/providers/conekta/', 'lib/store/'];
 const groups = new Map();
 const add = (name, mutants) => {
@@ -55,8 +66,7 @@ const add = (name, mutants) => {
   g.files += 1;
   groups.set(name, g);
 };
-for (const [path, { mutants }] of Object.entries(report.files)) {
-  const rel = relative(process.cwd(), join(report.projectRoot ?? process.cwd(), path)).replaceAll('\\', '/');
+for (const [rel, mutants] of files) {
   add(`${dirname(rel)}/`, mutants);
   if (CORE.some((c) => rel.startsWith(c))) add('core (payments, providers/conekta, store)', mutants);
   add('lib/ (all mutated files)', mutants);
@@ -80,13 +90,13 @@ const text = [
   '',
 ].join('\n');
 process.stdout.write(text);
-writeFileSync(join(dirname(file), 'scores.txt'), text);
+writeFileSync(join(dirname(reports[0]), 'scores.txt'), text);
 process.exit(failures.length ? 1 : 0);
 NODE
 }
 
-if [ -n "$scores_only" ]; then
-  check_scores "$scores_only"
+if [ "${#scores_only[@]}" -gt 0 ]; then
+  check_scores "${scores_only[@]}"
   exit $?
 fi
 
