@@ -52,7 +52,22 @@ const readSecrets = (item: Item | undefined): SigningSecret[] =>
 export const liveSecrets = (secrets: SigningSecret[], now: number): SigningSecret[] =>
   secrets
     .filter((s) => s.expiresAt === undefined || Date.parse(s.expiresAt) > now)
-    .sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0));
+    .sort((a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt));
+
+/** A rotation's secrets: `next` first, then the live ones, each valid until the grace ends at the latest. */
+export function rotatedSecrets(rotation: {
+  current: SigningSecret[];
+  next: SigningSecret;
+  graceUntil: number;
+  now: number;
+}): SigningSecret[] {
+  const graceEnd = new Date(rotation.graceUntil).toISOString();
+  const kept = liveSecrets(rotation.current, rotation.now).map((s) =>
+    // Stryker disable next-line EqualityOperator: an expiry equal to the grace end gives the same secret either way
+    s.expiresAt !== undefined && s.expiresAt < graceEnd ? s : { ...s, expiresAt: graceEnd },
+  );
+  return [rotation.next, ...kept];
+}
 
 export class DynamoMerchantStore implements MerchantStore {
   constructor(private readonly table: Table) {}
@@ -151,12 +166,7 @@ export class DynamoMerchantStore implements MerchantStore {
       const { Item: item } = await this.table.client.send(
         new GetItemCommand({ TableName: this.table.name, Key: merchantKey(merchant), ConsistentRead: true }),
       );
-      const now = this.table.now();
-      const graceEnd = new Date(graceUntil).toISOString();
-      const kept = liveSecrets(readSecrets(item), now).map((s) =>
-        s.expiresAt !== undefined && s.expiresAt < graceEnd ? s : { ...s, expiresAt: graceEnd },
-      );
-      const secrets = [next, ...kept];
+      const secrets = rotatedSecrets({ current: readSecrets(item), next, graceUntil, now: this.table.now() });
       const written = await this.writeSecrets(merchant, secrets, readNum(item ?? {}, 'version') ?? 0);
       if (written.ok) return secrets;
     }

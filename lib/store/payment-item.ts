@@ -53,7 +53,7 @@ export function listShard(referenceId: string): number {
 
 export const listPartition = (merchant: string, shard: number) => `${merchant}#${shard}`;
 
-const cardItem = (card: CardSummary): AttributeValue => ({
+export const cardItem = (card: CardSummary): AttributeValue => ({
   M: compact({ brand: optional(card.brand, str), last4: optional(card.last4, str) }),
 });
 
@@ -280,4 +280,4 @@ export function summaryFromItem(item: Item): PaymentSummary {
 
 /** Payment items only (the table also holds credential, merchant and rate items). */
 export const isPaymentItem = (item: Item | undefined): item is Item =>
-  item?.sk?.S === PAYMENT_SK && (item.pk?.S ?? '').startsWith('PAY#');
+  item?.sk?.S === PAYMENT_SK && (item.pk?.S?.startsWith('PAY#') ?? false);

@@ -17,7 +17,7 @@ import {
   type WriteResult,
 } from '../../lib/payments/ports.js';
 import { STATUS_RANK } from '../../lib/payments/status.js';
-import { liveSecrets, newSigningSecret } from '../../lib/store/merchants.js';
+import { liveSecrets, newSigningSecret, rotatedSecrets } from '../../lib/store/merchants.js';
 
 export type MemoryPaymentStore = PaymentStore & {
   records: Map<string, { record: PaymentRecord; changedAt: number }>;
@@ -197,11 +197,8 @@ export function createMemoryMerchantStore(now: () => number = Date.now): MemoryM
     },
     async rotateSigningSecret(merchant, next, graceUntil) {
       store.roundTrips += 1;
-      const graceEnd = new Date(graceUntil).toISOString();
-      const kept = liveSecrets(store.secrets.get(merchant) ?? [], now()).map((s) =>
-        s.expiresAt !== undefined && s.expiresAt < graceEnd ? s : { ...s, expiresAt: graceEnd },
-      );
-      const secrets = [next, ...kept];
+      const current = store.secrets.get(merchant) ?? [];
+      const secrets = rotatedSecrets({ current, next, graceUntil, now: now() });
       store.secrets.set(merchant, secrets);
       return copy(secrets);
     },

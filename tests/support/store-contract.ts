@@ -271,5 +271,32 @@ export function describeMerchantStoreContract(name: string, subject: () => Merch
       expect((await store.signingSecrets(id, now + 10)).map((s) => s.id)).toEqual([next.id, old!.id]);
       expect((await store.signingSecrets(id, now + 3_600_001)).map((s) => s.id)).toEqual([next.id]);
     });
+
+    it('rotates again: every kept secret ends with the shorter grace, never later than it was', async () => {
+      const store = subject();
+      const id = `${merchant.id}-${randomUUID().slice(0, 4)}`;
+      const now = Date.now();
+      const [first] = await store.signingSecrets(id, now);
+      const second = newSigningSecret(now + 1);
+      const third = newSigningSecret(now + 2);
+      const at = (ms: number) => new Date(now + ms).toISOString();
+      // A long grace, then a short one: both older secrets end with the short one.
+      await store.rotateSigningSecret(id, second, now + 86_400_000);
+      const short = await store.rotateSigningSecret(id, third, now + 3_600_000);
+      expect(short.map((s) => [s.id, s.expiresAt])).toEqual([
+        [third.id, undefined],
+        [second.id, at(3_600_000)],
+        [first!.id, at(3_600_000)],
+      ]);
+      // A longer grace afterwards does not bring an ending secret back for longer.
+      const fourth = newSigningSecret(now + 3);
+      const long = await store.rotateSigningSecret(id, fourth, now + 86_400_000);
+      expect(long.map((s) => [s.id, s.expiresAt])).toEqual([
+        [fourth.id, undefined],
+        [third.id, at(86_400_000)],
+        [second.id, at(3_600_000)],
+        [first!.id, at(3_600_000)],
+      ]);
+    });
   });
 }

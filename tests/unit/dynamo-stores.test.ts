@@ -644,6 +644,9 @@ describe('DynamoPaymentStore', () => {
         'base64url',
       ),
     ],
+    ['a position that is a string', Buffer.from(JSON.stringify({ 0: 'start' })).toString('base64url')],
+    ['a position that is a number', Buffer.from(JSON.stringify({ 0: 7 })).toString('base64url')],
+    ['a position that is null', Buffer.from(JSON.stringify({ 0: null })).toString('base64url')],
     ['null', Buffer.from('null').toString('base64url')],
     ['a number', Buffer.from('5').toString('base64url')],
   ])('refuses a cursor that is %s', async (_what, cursor) => {
