@@ -25,6 +25,9 @@ export default {
   tsconfigFile: 'tsconfig.mutation.json',
   // Two cores, shared: one test runner and one checker at a time at most per core.
   concurrency: 2,
+  // A jest child keeps every ESM module graph it ever loaded: past ~2 GB it slows, then runs out
+  // of memory (two did in a full run). A fresh child every 40 mutants costs a second or two.
+  maxTestRunnerReuse: 40,
   // The machine is shared: a mutant is a timeout only when clearly stuck, not when merely slowed.
   timeoutMS: 10_000,
   reporters: ['clear-text', 'html', 'json', 'progress-append-only'],

