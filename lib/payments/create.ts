@@ -25,8 +25,13 @@ import {
   withOutcomeUnknown,
   withoutOrder,
 } from './record.js';
-import { type RecoveryConfig, type RecoveryDeps, recordOrders, recoverAttempt } from './recovery.js';
-import type { PaymentStatus } from './status.js';
+import {
+  type RecoveryConfig,
+  type RecoveryDeps,
+  recordOrders,
+  recoverAttempt,
+  searchAttemptOrders,
+} from './recovery.js';
 import { mutate, writeIfUnchanged } from './write.js';
 
 export type CreateConfig = RecoveryConfig & {
@@ -67,8 +72,6 @@ export type CreateResult = {
   /** The order as the provider answered it, or as stored for a replay (without personal data). */
   order: unknown;
   orderId: string;
-  status: PaymentStatus;
-  attempt: number;
   replayed: boolean;
 };
 
@@ -262,25 +265,18 @@ async function makeOrderFor(
       { tag, amountCents: attempt.amountCents, currency: attempt.currency, link: attempt.kind === 'link' },
     );
   } catch (error) {
-    return failed(deps, request, record, attempt, tag, error);
+    return failed(deps, request, record, attempt, error);
   }
-  const stored = await recordOrders(deps.store, record, attemptId, [order], {
+  await recordOrders(deps.store, record, attemptId, [order], {
     name: 'create',
     at: iso(deps.now()),
   });
-  return resultOf(stored, order);
+  return resultOf(order);
 }
 
 /** The answer for an order this request made (or found made), as the provider answered it. */
-function resultOf(stored: PaymentRecord, order: ProviderOrder): CreateResult {
-  const recorded = Object.values(stored.attempts).find((a) => a.orderId === order.orderId);
-  return {
-    order: order.body,
-    orderId: order.orderId,
-    status: recorded?.status ?? order.status ?? 'created',
-    attempt: recorded?.n ?? 0,
-    replayed: false,
-  };
+function resultOf(order: ProviderOrder): CreateResult {
+  return { order: order.body, orderId: order.orderId, replayed: false };
 }
 
 async function failed(
@@ -288,7 +284,6 @@ async function failed(
   request: OrderRequest,
   record: PaymentRecord,
   attempt: Attempt,
-  tag: OrderTag,
   error: unknown,
 ): Promise<CreateResult> {
   const at = () => iso(deps.now());
@@ -298,19 +293,17 @@ async function failed(
   }
   const refusal = providerErrorToPagosError(error);
   /** The attempt's own orders, found by its tag: what a refusal may still have made. */
-  const attemptOrders = async () =>
-    (
-      await deps.provider
-        .findAttemptOrders(request.credentials, {
-          tag,
-          createdFrom: Math.floor(attempt.claimedAt / 1000) - deps.config.searchSkewSeconds,
-          createdTo: Math.ceil(deps.now() / 1000) + deps.config.searchSkewSeconds,
-          email: request.email,
-          deadline: request.deadline,
-        })
-        .then((r) => r.orders)
-        .catch(() => [])
-    ).filter((o) => o.tag?.attemptId === attempt.id && o.amountCents === attempt.amountCents);
+  const attemptOrders = () =>
+    searchAttemptOrders(deps, {
+      credentials: request.credentials,
+      record,
+      attempt,
+      ...(request.email !== undefined && { email: request.email }),
+      deadline: request.deadline,
+    }).then(
+      (r) => r.orders,
+      () => [],
+    );
 
   if (error.failure === 'declined') {
     const declineError = JSON.stringify({
@@ -333,11 +326,8 @@ async function failed(
     // unless the provider says otherwise: look once.
     const fitting = await attemptOrders();
     if (fitting.length > 0) {
-      const stored = await recordOrders(deps.store, record, attempt.id, fitting, {
-        name: 'create',
-        at: at(),
-      });
-      return resultOf(stored, fitting[0]!);
+      await recordOrders(deps.store, record, attempt.id, fitting, { name: 'create', at: at() });
+      return resultOf(fitting[0]!);
     }
     await leaveRefused(deps.store, record, attempt.id, at());
     throw new PagosError({
@@ -398,9 +388,8 @@ function replay(record: PaymentRecord, attempt: Attempt): CreateResult {
     order:
       // Stryker disable next-line ConditionalExpression: decide() replays only the current attempt today; the check keeps another attempt from answering the current one's copy
       attempt.id === record.currentAttempt && record.replayOrder ? JSON.parse(record.replayOrder) : fallback,
-    orderId: attempt.orderId ?? '',
-    status: attempt.status ?? 'created',
-    attempt: attempt.n,
+    // decide() replays only recorded attempts: they have an order.
+    orderId: attempt.orderId!,
     replayed: true,
   };
 }

@@ -120,7 +120,8 @@ const attemptView = (a: Attempt) => ({
 function ordersToRefresh(record: PaymentRecord): Attempt[] {
   const relevant = relevantAttempt(record);
   const others = attemptsInOrder(record)
-    .filter((a) => a.phase === 'recorded' && a.orderId && a.id !== relevant?.id && !isMoneyStatus(a.status!))
+    // An attempt has an order id only once recorded, and then a status.
+    .filter((a) => a.orderId && a.id !== relevant?.id && !isMoneyStatus(a.status!))
     .slice(-4);
   return [...(relevant?.orderId ? [relevant] : []), ...others];
 }

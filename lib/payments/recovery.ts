@@ -8,7 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { outcomeUnknown } from './errors.js';
-import type { PaymentRecord } from './model.js';
+import type { Attempt, PaymentRecord } from './model.js';
 import type { Credentials, OrderSnapshot, PaymentProvider, PaymentStore, ProviderOrder } from './ports.js';
 import { ProviderError, providerErrorToPagosError } from './provider-errors.js';
 import { applySnapshot, claimed, withOutcomeUnknown, withoutOrder } from './record.js';
@@ -58,6 +58,41 @@ export async function recordOrders(
 }
 
 /**
+ * The attempt's orders at the provider: searched by its tag over the attempt's time window (a
+ * little wider each side, whole seconds outwards), and only those of its tag, amount and currency.
+ */
+export async function searchAttemptOrders(
+  deps: RecoveryDeps,
+  args: {
+    credentials: Credentials;
+    record: PaymentRecord;
+    attempt: Attempt;
+    email?: string;
+    deadline: number;
+  },
+): Promise<{ orders: ProviderOrder[]; complete: boolean }> {
+  const { record, attempt } = args;
+  const tag = { merchant: record.merchant, referenceId: record.referenceId, attemptId: attempt.id };
+  const skew = deps.config.searchSkewSeconds;
+  const { orders, complete } = await deps.provider.findAttemptOrders(args.credentials, {
+    tag,
+    createdFrom: Math.floor(attempt.claimedAt / 1000) - skew,
+    createdTo: Math.ceil(deps.now() / 1000) + skew,
+    ...(args.email !== undefined && { email: args.email }),
+    deadline: args.deadline,
+  });
+  const fitting = orders.filter(
+    (o) =>
+      o.tag?.attemptId === attempt.id &&
+      o.tag.merchant === tag.merchant &&
+      o.tag.referenceId === tag.referenceId &&
+      o.amountCents === attempt.amountCents &&
+      o.currency === attempt.currency,
+  );
+  return { orders: fitting, complete };
+}
+
+/**
  * Takes over the attempt and looks for its order. Returns the record with what was found (or
  * the attempt marked `not_created`); the caller decides again from it. Throws a retry-safe 502
  * when it cannot tell yet. Returns the stored record untouched when another request took the
@@ -86,8 +121,6 @@ export async function recoverAttempt(
   }
   const record = taken.record;
   const attempt = record.attempts[args.attemptId]!;
-  const tag = { merchant: record.merchant, referenceId: record.referenceId, attemptId: attempt.id };
-  const skew = deps.config.searchSkewSeconds;
   const giveUp = async (error: unknown, retryAfterSeconds?: number): Promise<never> => {
     await mutate(deps.store, record, (r) => withOutcomeUnknown(r, attempt.id, iso(deps.now())));
     if (error instanceof ProviderError) throw providerErrorToPagosError(error);
@@ -99,27 +132,19 @@ export async function recoverAttempt(
     });
   };
 
-  let found: ProviderOrder[];
+  let fitting: ProviderOrder[];
   let complete: boolean;
   try {
-    ({ orders: found, complete } = await deps.provider.findAttemptOrders(args.credentials, {
-      tag,
-      createdFrom: Math.floor(attempt.claimedAt / 1000) - skew,
-      createdTo: Math.ceil(deps.now() / 1000) + skew,
+    ({ orders: fitting, complete } = await searchAttemptOrders(deps, {
+      credentials: args.credentials,
+      record,
+      attempt,
       ...(args.email !== undefined && { email: args.email }),
       deadline: args.deadline,
     }));
   } catch (error) {
     return giveUp(error);
   }
-  const fitting = found.filter(
-    (o) =>
-      o.tag?.attemptId === attempt.id &&
-      o.tag.merchant === tag.merchant &&
-      o.tag.referenceId === tag.referenceId &&
-      o.amountCents === attempt.amountCents &&
-      o.currency === attempt.currency,
-  );
   if (fitting.length > 0) {
     return recordOrders(deps.store, record, attempt.id, fitting, { name: 'recovery', at: iso(deps.now()) });
   }

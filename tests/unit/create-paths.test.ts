@@ -280,6 +280,10 @@ describe('charge: declines and used tokens', () => {
     };
     expect(await d.pagos(body)).toMatchObject({ orderId: 'ord_fake_1', replayed: false });
     expect(await attemptsOf(d, body.reference_id)).toEqual([[1, 'recorded', 'paid']]);
+    // Recorded as what this request's create made, not as a later status check.
+    expect((await stored(d, body.reference_id))!.history.map((h) => [h.status, h.source])).toEqual([
+      ['paid', 'create'],
+    ]);
   });
 
   it('answers a used token that made nothing here 422, keeping no payment', async () => {
@@ -357,24 +361,27 @@ describe('create: bounds and refusals', () => {
     expect(d.provider.calls.create).toBe(2);
   });
 
-  it('keeps the reference when the provider will not cancel the order being replaced and it stays payable', async () => {
-    const d = createDomain();
-    const body = createBody();
-    await d.pagos(body);
-    d.provider.setStatus('ord_fake_1', 'pending_payment');
-    d.provider.faults.push({ op: 'cancel', failure: 'precondition' });
-    expect(await d.answer({ ...body, amount: 2, replace: true })).toEqual({
-      status: 409,
-      code: 'provider_conflict',
-      body: {
-        message:
-          `The current order of reference_id ${body.reference_id} is pending_payment and the provider will not cancel it ` +
-          '(a cash or bank payment may be under way). Wait until it is paid or expires, then send the request again.',
-        details: [{ order_id: 'ord_fake_1', status: 'pending_payment' }],
-      },
-    });
-    expect(d.provider.calls.create).toBe(1);
-  });
+  it.each(['pending_payment', 'created'] as const)(
+    'keeps the reference when the provider will not cancel the order being replaced and it stays payable (%s)',
+    async (payable) => {
+      const d = createDomain();
+      const body = createBody();
+      await d.pagos(body);
+      d.provider.setStatus('ord_fake_1', payable);
+      d.provider.faults.push({ op: 'cancel', failure: 'precondition' });
+      expect(await d.answer({ ...body, amount: 2, replace: true })).toEqual({
+        status: 409,
+        code: 'provider_conflict',
+        body: {
+          message:
+            `The current order of reference_id ${body.reference_id} is ${payable} and the provider will not cancel it ` +
+            '(a cash or bank payment may be under way). Wait until it is paid or expires, then send the request again.',
+          details: [{ order_id: 'ord_fake_1', status: payable }],
+        },
+      });
+      expect(d.provider.calls.create).toBe(1);
+    },
+  );
 
   it('answers a conflict saying how to replace, and already_paid naming the paid order', async () => {
     const d = createDomain();
@@ -451,7 +458,9 @@ describe('create: bounds and refusals', () => {
     await d.pagos(body);
     d.provider.setStatus('ord_fake_1', 'expired');
     await d.pagos(status(body.reference_id));
+    let writes = 0;
     d.store.beforeWrite = () => {
+      writes += 1;
       const [entry] = [...d.store.records.values()];
       entry!.record = { ...entry!.record, version: entry!.record.version + 1 };
     };
@@ -461,5 +470,7 @@ describe('create: bounds and refusals', () => {
       body: { message: `reference_id ${body.reference_id} is changing under this request. Send it again.` },
     });
     expect(d.provider.calls.create).toBe(1);
+    // The insert that finds the payment, then one lost write in each of the 12 rounds: no 13th.
+    expect(writes).toBe(1 + 12);
   });
 });

@@ -21,6 +21,7 @@ import {
   withDecline,
   withNewAttempt,
   withOutcomeUnknown,
+  withoutBuyerData,
   withoutOrder,
 } from '../../lib/payments/record.js';
 import { anAttempt, aPayment, aSnapshot, MERCHANT } from '../support/records.js';
@@ -652,5 +653,25 @@ describe('relevantAttempt with a sibling attempt', () => {
     const record = aPayment([current, sibling], { currentAttempt: current.id });
     expect(relevantAttempt(record)).toEqual(current);
     expect(record.status).toBe('created');
+  });
+});
+
+describe('withoutBuyerData: an operator’s erasure (scripts/erase-buyer.ts)', () => {
+  it('drops the card, the metadata and the stored order copy, and keeps every money fact', () => {
+    const paid = anAttempt({ status: 'paid', card: { brand: 'visa', last4: '4242' }, paidAt: 1_700_000_100 });
+    const earlier = anAttempt({ n: 2, status: 'expired', card: { brand: 'mastercard', last4: '4444' } });
+    const record = aPayment([earlier, paid], {
+      metadata: { buyer: 'Ana' },
+      replayOrder: JSON.stringify({ id: paid.orderId, customer_info: { name: 'Ana' } }),
+    });
+    const erased = withoutBuyerData(record, AT);
+    const { card: _paidCard, ...paidRest } = paid;
+    const { card: _earlierCard, ...earlierRest } = earlier;
+    const { metadata: _m, replayOrder: _r, ...kept } = record;
+    expect(erased).toEqual({
+      ...kept,
+      attempts: { [paid.id]: paidRest, [earlier.id]: earlierRest },
+      updatedAt: AT,
+    });
   });
 });
