@@ -77,6 +77,21 @@ describe('checkNewOrder', () => {
     });
   });
 
+  it('accepts an order whose own parts (line items, charges) all name it', () => {
+    // Conekta's line items and charges carry their order's id: naming this order is the normal case.
+    const made = order({ selfReferences: ['ord_1', 'ord_1'] });
+    expect(checkNewOrder('fake', made, expected)).toBe(made);
+  });
+
+  it('refuses an order one of whose parts names another order, naming that one', () => {
+    const error = misfitOf(() =>
+      checkNewOrder('fake', order({ selfReferences: ['ord_1', 'ord_2', 'ord_1'] }), expected),
+    );
+    expect(error.info.details).toEqual([
+      { problem: 'the order ord_1 lists parts of order ord_2', order_id: 'ord_1' },
+    ]);
+  });
+
   it('names the first problem of an answer that has several', () => {
     const error = misfitOf(() => checkNewOrder('fake', order({ amountCents: 1, currency: 'USD' }), expected));
     expect(error.info.details).toEqual([

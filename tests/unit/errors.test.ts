@@ -234,9 +234,25 @@ describe('error names and the provider’s own words', () => {
     const { WebhookConfigError } = await import('../../lib/payments/ports.js');
     expect(new ValidationError([{ field: 'a', message: 'b' }]).name).toBe('ValidationError');
     expect(new WebhookConfigError('x').name).toBe('WebhookConfigError');
+    const { RateLimitedError } = await import('../../lib/payments/errors.js');
+    expect(new RateLimitedError('key', { message: 'x' }).name).toBe('RateLimitedError');
     expect(new PagosError({ status: 400, code: ErrorCode.invalidRequest, message: 'x' }).name).toBe(
       'PagosError',
     );
+  });
+
+  it('WebhookConfigError: carries its cause and problem only when given', async () => {
+    const { WebhookConfigError } = await import('../../lib/payments/ports.js');
+    const cause = new SyntaxError('bad key');
+    expect(new WebhookConfigError('x', { cause, problem: 'invalid' })).toMatchObject({
+      message: 'x',
+      cause,
+      problem: 'invalid',
+    });
+    // No `cause: undefined` key for the logs to print, as PagosError.
+    const bare = new WebhookConfigError('x');
+    expect(bare).not.toHaveProperty('cause');
+    expect(bare.problem).toBe('missing');
   });
 
   it('says in full what a used token and a misfit answer mean', () => {

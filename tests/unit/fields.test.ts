@@ -290,6 +290,9 @@ describe('FieldReader: email, phone and URLs', () => {
     'a@b@example.com',
     '"a"@example.com',
     'a@exa(mple).com',
+    // One address, not a list: what follows a valid address counts too.
+    'ana@example.com, bob@example.com',
+    'ana@example.com>',
   ])('refuses the email %s', (email) => {
     expect(read({ email }, (f) => f.email('email', { required: true }))).toEqual({
       value: undefined,

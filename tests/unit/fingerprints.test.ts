@@ -25,6 +25,14 @@ describe('fingerprints', () => {
     expect(canonicalJson({ B: 1, a: 2, _: 3, 1: 4 })).toBe('{"1":4,"B":1,"_":3,"a":2}');
   });
 
+  it('orders keys by UTF-16 code units, so a hash never depends on locale or runtime', () => {
+    // By code point U+FF21 (Ａ) would come before U+1F600 (😀); by code unit 0xD83D comes before 0xFF21.
+    // A prefix comes before its extensions, and "10" before "9".
+    expect(canonicalJson({ '\uff21': 1, '\u{1f600}': 2, ab: 3, a: 4, 9: 5, 10: 6 })).toBe(
+      '{"10":6,"9":5,"a":4,"ab":3,"😀":2,"Ａ":1}',
+    );
+  });
+
   it('hashes the same request the same way in any key order, and differently per action or field', () => {
     const hash = requestHash('create', { amount: 1, email: 'a@b.co' });
     expect(hash).toMatch(/^[0-9a-f]{64}$/);

@@ -109,7 +109,13 @@ describe('centavosToPesos', () => {
   ])('%p -> %p', (centavos, text) => {
     expect(centavosToPesos(centavos)).toBe(text);
   });
-  it('refuses fractional centavos', () => {
+  it('writes a negative amount with its sign, built from the digits of its absolute value', () => {
+    // Without the sign a shortfall would read as that much money.
+    expect(centavosToPesos(-5)).toBe('-0.05');
+    expect(centavosToPesos(-100050)).toBe('-1000.50');
+  });
+  it('refuses fractional centavos, saying what it got', () => {
     expect(() => centavosToPesos(1.5)).toThrow(RangeError);
+    expect(() => centavosToPesos(1.5)).toThrow('centavos must be a safe integer, got 1.5');
   });
 });
