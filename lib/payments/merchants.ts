@@ -52,15 +52,14 @@ const refused = (provider: string, message: string) =>
   });
 
 /** Anything but a refused key, while asking who a key belongs to, is the provider failing us: 502, retry-safe. */
-function unidentified(provider: string, error: unknown): PagosError {
-  const detail = error instanceof ProviderError ? error.message : 'no answer';
+function unidentified(provider: string, error: ProviderError): PagosError {
   return new PagosError({
     status: 502,
     code: ErrorCode.providerUnavailable,
-    message: `Could not learn from the provider which account this key belongs to (${detail}). Sending the same request again is safe.`,
+    message: `Could not learn from the provider which account this key belongs to (${error.message}). Sending the same request again is safe.`,
     provider: {
       name: provider,
-      ...(error instanceof ProviderError && error.info.status !== undefined && { status: error.info.status }),
+      ...(error.info.status !== undefined && { status: error.info.status }),
       retry_safe: true,
     },
     cause: error,

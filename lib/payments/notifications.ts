@@ -4,7 +4,14 @@
  * never writes notifications itself; a status that changed is reason enough.
  */
 import { createHash } from 'node:crypto';
-import { type Attempt, type MerchantId, type PaymentRecord, relevantAttempt } from './model.js';
+import {
+  type Attempt,
+  attemptsInOrder,
+  isPaidAttempt,
+  type MerchantId,
+  type PaymentRecord,
+  relevantAttempt,
+} from './model.js';
 import { centavosToPesos } from './money.js';
 import type { PaymentStatus } from './status.js';
 
@@ -45,16 +52,6 @@ export function notificationId(
   return `ntf_${digest.slice(0, 32)}`;
 }
 
-function paidOrderIds(record: PaymentRecord): string[] {
-  return Object.values(record.attempts)
-    .filter((a) => a.phase === 'recorded' && a.orderId && a.status && isPaidClass(a.status))
-    .sort((a, b) => a.n - b.n)
-    .map((a) => a.orderId!);
-}
-
-const isPaidClass = (status: PaymentStatus) =>
-  status === 'paid' || status === 'partially_refunded' || status === 'refunded' || status === 'charged_back';
-
 function payload(record: PaymentRecord, attempt: Attempt, status: PaymentStatus): StorefrontNotification {
   // Stryker disable next-line StringLiteral: both callers pass an attempt that has an order id
   const orderId = attempt.orderId ?? '';
@@ -93,11 +90,12 @@ export function notificationsFor(
     out.push({ url, notification: payload(after, relevant, after.status) });
   }
   if (after.paidTwice && !before?.paidTwice) {
-    const orderIds = paidOrderIds(after);
-    const second = Object.values(after.attempts).find(
-      (a) => a.orderId === orderIds[1] && a.status !== undefined,
-    );
+    // The paid attempts derive() set paidTwice from, in the order they were made (each recorded
+    // with its order and status).
+    const paid = attemptsInOrder(after).filter(isPaidAttempt);
+    const second = paid[1];
     if (second?.status) {
+      const orderIds = paid.map((a) => a.orderId!);
       out.push({
         url,
         notification: { ...payload(after, second, second.status), paid_twice: { order_ids: orderIds } },

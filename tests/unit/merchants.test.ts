@@ -132,6 +132,52 @@ describe('admit: who is calling', () => {
     await expect(s.request()).rejects.toThrow(TypeError);
   });
 
+  it('answers a provider failure while resolving as a retry-safe 502 naming the failure and the provider’s status', async () => {
+    const s = setup();
+    s.provider.resolveAccount = async () => {
+      throw new ProviderError({
+        provider: 'fake',
+        failure: 'unavailable',
+        outcome: 'not_processed',
+        message: 'upstream down',
+        status: 503,
+      });
+    };
+    const answered = await failure(s.request());
+    // Its own message (not the generic provider one): the caller learns what was being asked.
+    expect(answered).toMatchObject({
+      status: 502,
+      code: 'provider_unavailable',
+      message:
+        'Could not learn from the provider which account this key belongs to (upstream down). Sending the same request again is safe.',
+      provider: { name: 'fake', status: 503, retry_safe: true },
+    });
+  });
+
+  it('names no provider status in that 502 when the provider gave none', async () => {
+    const s = setup();
+    s.provider.faults.push({ op: 'resolve', failure: 'timeout' });
+    const answered = await failure(s.request());
+    expect(answered).toMatchObject({ status: 502, provider: { name: 'fake', retry_safe: true } });
+    // Absent, not undefined: the error's provider info has no status to report.
+    expect(answered.provider).not.toHaveProperty('status');
+  });
+
+  it('passes on the provider’s rate limit as a 429 to send again, not as a failure to resolve', async () => {
+    const s = setup();
+    s.provider.faults.push({ op: 'resolve', failure: 'rate_limited' });
+    expect(await failure(s.request())).toMatchObject({
+      status: 429,
+      code: 'rate_limited',
+      message: 'The provider is limiting requests and did nothing. Send the same request again in a moment.',
+      headers: { 'Retry-After': '2' },
+      provider: { name: 'fake', retry_safe: true },
+    });
+    expect(s.store.credentials.size).toBe(0);
+    // Nothing was remembered: the next request asks the provider again and is admitted.
+    expect(await s.request()).toEqual(shop);
+  });
+
   it('passes on a provider failure it is not sure of as the mapped error, not a refusal', async () => {
     const s = setup();
     s.provider.resolveAccount = async () => {

@@ -4,6 +4,7 @@
  * provider's order before anything else is refunded, and a missing refund counts as not made only
  * once the call can no longer land.
  */
+import { createHash } from 'node:crypto';
 import type { PaymentRecord, RefundEntry } from '../../lib/payments/model.js';
 import { refundKey } from '../../lib/payments/refunds.js';
 import { chargeBody, createBody, createDomain, type Domain, SECRET } from '../support/domain.js';
@@ -347,16 +348,21 @@ describe('refund: a lost answer is settled before anything else is refunded', ()
   it('does not take an older refund of the same amount, listed before this one started, for this one', async () => {
     const d = createDomain();
     const reference = await paidCharge(d);
-    await d.pagos(refund(reference, { amount: 100 }));
-    // A provider refund listed well before the lost call started is not it.
-    const order = d.provider.orders[0]!;
-    order.refunds[0]!.createdAt -= 3_600;
-    d.clock.advance(3_600_000);
+    // A refund of the same amount made in the provider's dashboard an hour earlier, unknown to
+    // Pagos (so not among the counted ones): only its time tells it from the lost call.
+    await d.provider.refundOrder({ secret: SECRET }, 'ord_fake_1', {
+      amountCents: 10_000,
+      reason: 'other',
+      idempotencyKey: 'dashboard',
+      deadline: Date.now() + 5_000,
+    });
+    d.provider.orders[0]!.refunds[0]!.createdAt -= 3_600;
     d.provider.faults.push({ op: 'refund', failure: 'timeout', when: 'lost' });
-    await d.answer(refund(reference, { amount: 100, refund_id: 'two' }));
+    await d.answer(refund(reference, { amount: 100 }));
     d.clock.advance(30_001);
-    await d.pagos(refund(reference, { amount: 100, refund_id: 'two' }));
+    expect((await d.pagos(refund(reference, { amount: 100 }))).replayed).toBe(false);
     expect(providerRefunds(d)).toEqual([10_000, 10_000]);
+    expect(await entries(d, reference)).toEqual([[10_000, 'done']]);
   });
 });
 
@@ -380,6 +386,16 @@ describe('refundKey', () => {
       refundKey({ ...base, refundId: 'rf-a' }),
     ];
     expect(new Set([key, ...others]).size).toBe(6);
+  });
+
+  it('keeps the form of the key, which stored refunds and the provider’s idempotency keys carry', () => {
+    // A request retried after a deploy must find its own entry: under another form it would
+    // settle the old entry as done and then refund the same amount again.
+    const named = (what: string) => `rf_${createHash('sha256').update(what).digest('hex').slice(0, 24)}`;
+    expect(refundKey({ ...base, amountCents: undefined })).toBe(named('rest|requested_by_client|'));
+    expect(refundKey({ ...base, orderId: 'ord_1' })).toBe(named('100|requested_by_client|ord_1'));
+    expect(refundKey(base)).toBe(named('100|requested_by_client|'));
+    expect(refundKey({ ...base, refundId: 'rf-a' })).toBe(named('rf-a'));
   });
 
   it('names a request with a refund_id by the refund_id alone', () => {
