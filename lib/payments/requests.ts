@@ -174,6 +174,8 @@ export function parseRefund(body: JsonObject, ctx: ParseContext): { secret: stri
   const amountCents = fields.centavos('amount', { required: false });
   const reason = fields.oneOf('reason', REFUND_REASONS, RefundReason.requestedByClient);
   const refundId = fields.string('refund_id', { required: false, max: 100 });
+  // A key made from the amount has '|' in it (payments/refunds.ts refundKey): a refund_id never does.
+  if (refundId?.includes('|')) fields.fail('refund_id', 'must not contain "|"');
   const orderId = fields.string('order_id', { required: false, max: 128 });
   fields.throwIfInvalid();
   return { secret: secret!, request: { referenceId: referenceId!, amountCents, reason, refundId, orderId } };

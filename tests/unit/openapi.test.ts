@@ -454,6 +454,12 @@ describe('docs/openapi.yaml against the code', () => {
       ['ChargeRequest', create({ action: 'charge', token_id: 'tok_test_visa_4242' }), false],
       ['RefundRequest', { ...base, action: 'refund', reference_id: '1', reason: 'fraud' }, false],
       ['RefundRequest', { ...base, action: 'refund', reference_id: '1', refund_id: 'x'.repeat(101) }, false],
+      [
+        'RefundRequest',
+        { ...base, action: 'refund', reference_id: '1', refund_id: '100|requested_by_client|' },
+        false,
+      ],
+      ['RefundRequest', { ...base, action: 'refund', reference_id: '1', refund_id: 'devolucion-1' }, true],
       ['ListRequest', { ...base, action: 'list', limit: 100 }, true],
       ['ListRequest', { ...base, action: 'list', limit: 101 }, false],
       ['ListRequest', { ...base, action: 'list', status: 'creating' }, false],

@@ -123,6 +123,20 @@ describe('refund: carried out at most once', () => {
     expect(providerRefunds(d)).toEqual([10_000, 10_000]);
   });
 
+  it('refuses a refund_id with "|", which could read as the key of a refund by amount', async () => {
+    const d = createDomain();
+    const reference = await paidCharge(d);
+    await d.pagos(refund(reference, { amount: 1 }));
+    expect(await d.answer(refund(reference, { amount: 1, refund_id: '100|requested_by_client|' }))).toEqual({
+      status: 400,
+      code: 'invalid_request',
+      body: expect.objectContaining({
+        details: [{ field: 'refund_id', message: 'must not contain "|"' }],
+      }),
+    });
+    expect(providerRefunds(d)).toEqual([100]);
+  });
+
   it('refuses to refund a payment that is not paid', async () => {
     const d = createDomain();
     const body = createBody();
