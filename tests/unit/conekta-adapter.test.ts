@@ -4,7 +4,7 @@
  * (every page, matched on our tag locally), what error bodies add (a used token, a declined order),
  * and the webhook side's key handling. No network.
  */
-import { generateKeyPairSync, sign } from 'node:crypto';
+import { constants, createHash, generateKeyPairSync, privateEncrypt, sign } from 'node:crypto';
 import {
   type CardChargeOrder,
   type HostedCheckoutOrder,
@@ -404,6 +404,8 @@ describe('what a Conekta error body adds', () => {
   it('no order from a body whose data is not one, nor from another status', async () => {
     expect((await charge(402, { data: { object: 'order' } })).info.order).toBeUndefined();
     expect((await charge(402, { data: 'ord_1' })).info.order).toBeUndefined();
+    expect((await charge(402, { data: null })).info.order).toBeUndefined();
+    expect((await charge(402, { data: 42 })).info.order).toBeUndefined();
     expect((await charge(422, { data: order('ord_x') })).info.order).toBeUndefined();
   });
 });
@@ -574,6 +576,19 @@ describe('webhooks: the digest checked with the configured keys', () => {
     ).toEqual({
       ok: true,
       form: 'pkcs1-sha256/base64url',
+    });
+  });
+
+  it('names the form and encoding that matched when it is not the usual signature', () => {
+    // The old PrestaShop reading: the body's SHA-256 as hex, encrypted with the private key, percent-encoded.
+    const hex = Buffer.from(createHash('sha256').update(body).digest('hex'), 'ascii');
+    const encrypted = privateEncrypt({ key: privateKey, padding: constants.RSA_PKCS1_PADDING }, hex);
+    const { provider } = conekta(() => undefined, { keys: () => pem });
+    expect(
+      provider.webhooks.verify(body, { digest: encodeURIComponent(encrypted.toString('base64')) }),
+    ).toEqual({
+      ok: true,
+      form: 'rsa-encrypted-hex-sha256/url-encoded-base64',
     });
   });
 

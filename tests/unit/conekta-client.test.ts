@@ -3,6 +3,7 @@
  * every answer and failure reads (whether Conekta may have acted), and the one retry an
  * idempotent GET gets. No network but one refused loopback connection (the default transport).
  */
+import { jest } from '@jest/globals';
 import { ProviderError } from '../../lib/payments/provider-errors.js';
 import {
   ConektaClient,
@@ -206,18 +207,25 @@ describe('ConektaClient: answers', () => {
     expect(error.info).toEqual({ status: 404, details: [] });
   });
 
-  it.each(['null', '42', '"text"'])(
-    'reads an error body %s that is no object as an empty one',
+  it.each(['null', '42', '"text"', 'true'])(
+    'reads an error body %s that is no object as an empty one, and gives the reader an empty one',
     async (text) => {
+      // The reader is typed to get an object: a primitive would break `'details' in body` and the like.
+      const seen: unknown[] = [];
+      const reader: ErrorBodyReader = (_status, body) => {
+        seen.push(body);
+        return {};
+      };
       const { fetch } = fakeFetch(new Response(text, { status: 422 }));
       const error = await failureOf(
-        clientWith(fetch).send('key_abc', { method: 'POST', path: '/orders', deadline: later() }),
+        clientWith(fetch, reader).send('key_abc', { method: 'POST', path: '/orders', deadline: later() }),
       );
       expect(error).toMatchObject({
         failure: 'validation',
         message: 'Conekta answered 422',
         info: { status: 422, details: [] },
       });
+      expect(seen).toEqual([{}]);
     },
   );
 
@@ -430,5 +438,57 @@ describe('ConektaClient: the retry’s time rule and the deadline message', () =
       clientWith(fetch).send('key_abc', { method: 'GET', path: '/x', deadline: later(100) }),
     );
     expect(error.message).toBe('No time was left to call Conekta before this request’s deadline.');
+  });
+});
+
+describe('ConektaClient: the time boundaries, on a stopped clock', () => {
+  // Date.now() is held still so "time left" is exact: the only clock the client reads.
+  const now = 1_800_000_000_000;
+  beforeEach(() => {
+    jest.spyOn(Date, 'now').mockReturnValue(now);
+  });
+  afterEach(() => {
+    jest.restoreAllMocks();
+  });
+
+  it('calls with exactly 250 ms left (the time kept for the caller), not with 249', async () => {
+    const enough = fakeFetch(json(200, { ok: true }));
+    expect(
+      await clientWith(enough.fetch).send('key_abc', {
+        method: 'POST',
+        path: '/orders',
+        deadline: now + 250,
+      }),
+    ).toEqual({ ok: true });
+    expect(enough.calls).toHaveLength(1);
+    const short = fakeFetch(json(200, { ok: true }));
+    const error = await failureOf(
+      clientWith(short.fetch).send('key_abc', { method: 'POST', path: '/orders', deadline: now + 249 }),
+    );
+    expect(error).toMatchObject({ failure: 'timeout', outcome: 'not_processed' });
+    expect(short.calls).toHaveLength(0);
+  });
+
+  it('calls with a configured call timeout of exactly 250 ms', async () => {
+    const { fetch, calls } = fakeFetch(json(200, { ok: true }));
+    await clientWith(fetch, undefined, { timeoutMs: 250 }).send('key_abc', {
+      method: 'GET',
+      path: '/x',
+      deadline: now + 10_000,
+    });
+    expect(calls).toHaveLength(1);
+  });
+
+  it('retries a GET only with more than half the call timeout left: exactly half is not enough', async () => {
+    // Calls of at most 4 s: 2 001 ms left allows the retry, 2 000 ms does not.
+    const more = fakeFetch(json(503, {}), json(200, { id: 'ord_1' }));
+    await clientWith(more.fetch).send('key_abc', { method: 'GET', path: '/x', deadline: now + 2_001 });
+    expect(more.calls).toHaveLength(2);
+    const half = fakeFetch(json(503, {}), json(200, { id: 'ord_1' }));
+    const error = await failureOf(
+      clientWith(half.fetch).send('key_abc', { method: 'GET', path: '/x', deadline: now + 2_000 }),
+    );
+    expect(error.failure).toBe('unavailable');
+    expect(half.calls).toHaveLength(1);
   });
 });

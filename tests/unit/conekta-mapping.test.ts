@@ -21,6 +21,7 @@ import {
   readTag,
   refundsOf,
   STATUS_MAP,
+  selfReferencesOf,
   toPaymentStatus,
   toProviderOrder,
 } from '../../lib/providers/conekta/mapping.js';
@@ -500,6 +501,16 @@ describe('chargeDetails', () => {
     ).toBe('cash');
   });
 
+  it('skips a charge that is no object: the lone real charge after it is the one read', () => {
+    // Not paid and no payment time: the "else the first" rule applies, and the first is the real one.
+    const details = chargeDetails({
+      charges: {
+        data: ['ch_1', 7, true, { status: 'pending_payment', payment_method: { object: 'cash_payment' } }],
+      },
+    } as unknown as ConektaOrder);
+    expect(details).toEqual({ paymentMethod: 'cash' });
+  });
+
   it('reads nothing from an order without usable charges', () => {
     for (const charges of [undefined, null, {}, { data: null }, { data: 'x' }, { data: [null, 3] }]) {
       expect(chargeDetails({ charges } as unknown as ConektaOrder)).toEqual({});
@@ -586,6 +597,32 @@ describe('refundsOf', () => {
       { id: 'r'.repeat(64), amountCents: 7, createdAt: 0 },
       { id: 'rfd_undated', amountCents: 9, createdAt: 0 },
     ]);
+  });
+});
+
+describe('selfReferencesOf', () => {
+  it('lists the order ids its line items (parent_id) and charges (order_id) name, items first', () => {
+    const order = {
+      line_items: { data: [{ parent_id: 'ord_1' }, { parent_id: 'ord_2' }] },
+      charges: { data: [{ order_id: 'ord_3' }] },
+    } as unknown as ConektaOrder;
+    expect(selfReferencesOf(order)).toEqual(['ord_1', 'ord_2', 'ord_3']);
+  });
+
+  it('skips parts that name no order id as text, and parts that are no objects', () => {
+    // A malformed answer must not throw here: the parts it cannot read just name nothing.
+    const order = {
+      line_items: { data: [null, 'item', { parent_id: 5 }, {}, { parent_id: 'ord_1' }] },
+      charges: { data: [null, 'ch_1', { order_id: null }, { order_id: 'ord_1' }] },
+    } as unknown as ConektaOrder;
+    expect(selfReferencesOf(order)).toEqual(['ord_1', 'ord_1']);
+  });
+
+  it('is empty for an order without line items or charges lists', () => {
+    expect(selfReferencesOf({} as ConektaOrder)).toEqual([]);
+    expect(
+      selfReferencesOf({ line_items: { data: 'x' }, charges: { data: null } } as unknown as ConektaOrder),
+    ).toEqual([]);
   });
 });
 
@@ -741,6 +778,18 @@ describe('toProviderOrder', () => {
     );
     expect(undated).toMatchObject({ updatedAt: 0, createdAt: 0 });
     expect(undated).not.toHaveProperty('checkoutUrl');
+  });
+
+  it('names the order ids its parts carry, so answers.ts can refuse an order listing another’s parts', () => {
+    const read = toProviderOrder(
+      orderObject({
+        line_items: { data: [{ parent_id: 'ord_2abc' }, null] },
+        charges: { data: [{ status: 'paid', order_id: 'ord_other' }] },
+      }) as unknown as ConektaOrder,
+    );
+    expect(read.selfReferences).toEqual(['ord_2abc', 'ord_other']);
+    // No parts naming an order: no list at all (the first test's exact match says the same).
+    expect(toProviderOrder(orderObject() as unknown as ConektaOrder)).not.toHaveProperty('selfReferences');
   });
 
   it('keeps an unknown status raw for the operator, with no status of ours', () => {

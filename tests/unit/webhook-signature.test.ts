@@ -98,6 +98,17 @@ describe('verifyConektaDigest: every form in every encoding', () => {
     expect(verifyConektaDigest(body, header(form, 'base64'), several)).toMatchObject({ ok: true, form });
   });
 
+  it('an RSA-PSS key is no Conekta webhook key: even its own signature is refused, never read as PKCS#1', () => {
+    // Same modulus size as Conekta's keys, but another scheme: the key is not tried at all.
+    const pss = generateKeyPairSync('rsa-pss', { modulusLength: 2048 });
+    const pssKeys = parseWebhookPublicKeys(pem(pss));
+    const signedByPss = sign('sha256', body, pss.privateKey).toString('base64');
+    expect(verifyConektaDigest(body, signedByPss, pssKeys)).toEqual({
+      ok: false,
+      reason: expect.stringMatching(/decodes to 256 bytes.*make \?-byte signatures/),
+    });
+  });
+
   it('a key of another size is simply not tried', () => {
     const both = parseWebhookPublicKeys(`${pem(small)}${pem(conekta)}`);
     const bySmall = header('pkcs1-sha256', 'base64', body, small.privateKey);
@@ -130,6 +141,36 @@ describe('verifyConektaDigest: encodings and prefixes', () => {
     ],
   ])('%s', (_, value, encoding) => {
     expect(verifyConektaDigest(body, value, keys)).toMatchObject({ ok: true, encoding });
+  });
+
+  it.each([
+    ['a lowercase sha256= prefix', 'sha256='],
+    ['an RFC 3230 SHA-256= prefix', 'SHA-256='],
+    ['a mixed-case prefix', 'Sha-256='],
+    ['a prefix then a space (the value is trimmed again)', 'sha256= '],
+    ['a prefix then a tab, all inside outer spaces', ' sha-256=\t'],
+  ])('accepts %s before the signature', (_, prefix) => {
+    expect(verifyConektaDigest(body, `${prefix}${signature.toString('base64')}`, keys)).toEqual({
+      ok: true,
+      form: 'pkcs1-sha256',
+      encoding: 'base64',
+    });
+  });
+
+  it.each([
+    // The prefix names the digest only in front: the same text anywhere else garbles the value.
+    ['after the signature', `${signature.toString('base64')}sha256=`],
+    [
+      'inside the signature',
+      `${signature.toString('base64').slice(0, 100)}sha256=${signature.toString('base64').slice(100)}`,
+    ],
+    ['after other text', `rsa-sha256=${signature.toString('base64')}`],
+    ['twice', `sha256=sha256=${signature.toString('base64')}`],
+    ['with a colon instead of "="', `sha256:${signature.toString('base64')}`],
+    ['as one of several RFC 3230 digests', `MD5=AAAA,SHA-256=${signature.toString('base64')}`],
+  ])('refuses a valid signature with the prefix %s', (_, value) => {
+    expect(verifyConektaDigest(body, value, keys)).toMatchObject({ ok: false });
+    expect(decodeDigestHeader(value)).toHaveProperty('problem');
   });
 
   it('base64url with padding is really padded in that case', () => {

@@ -142,17 +142,19 @@ const LONE_SURROGATE = /\p{Cs}/u;
 const wholeNumber = (value: unknown): number | undefined =>
   Number.isSafeInteger(value) && (value as number) >= 0 ? (value as number) : undefined;
 
+/** A JSON object or array: a value that can have fields (text, numbers and true have none we read). */
+const isObject = (value: unknown): value is Record<string, unknown> => !!value && typeof value === 'object';
+
 /** An id or status Conekta could have sent: short, well-formed text. */
 const isShortText = (value: unknown, max: number): value is string =>
   typeof value === 'string' && value.length > 0 && value.length <= max && !LONE_SURROGATE.test(value);
 
 /** Our tag, when the metadata carries all of it (merchant ids are short, references at most 249). */
 export function readTag(metadata: unknown): OrderTag | undefined {
-  if (!metadata || typeof metadata !== 'object') return undefined;
-  const m = metadata as Record<string, unknown>;
-  const referenceId = m[METADATA.referenceId];
-  const merchant = m[METADATA.merchant];
-  const attemptId = m[METADATA.attempt];
+  if (!isObject(metadata)) return undefined;
+  const referenceId = metadata[METADATA.referenceId];
+  const merchant = metadata[METADATA.merchant];
+  const attemptId = metadata[METADATA.attempt];
   return isShortText(referenceId, 249) && isShortText(merchant, 128) && isShortText(attemptId, 64)
     ? { referenceId, merchant, attemptId }
     : undefined;
@@ -169,7 +171,7 @@ type Charge = NonNullable<NonNullable<ConektaOrder['charges']>['data']>[number];
 
 const chargesOf = (order: Partial<ConektaOrder>): Charge[] => {
   const data = order.charges?.data;
-  return Array.isArray(data) ? data.filter((c): c is Charge => !!c && typeof c === 'object') : [];
+  return Array.isArray(data) ? data.filter((c): c is Charge => isObject(c)) : [];
 };
 
 /** What Pagos keeps of an order's charges: when, how, and for cards only brand and last four. */
@@ -244,13 +246,13 @@ const PERSONAL_ORDER_FIELDS = ['customer_info', 'shipping_contact', 'fiscal_enti
  * and of a card only brand and last four (no holder name, expiry or authorization code).
  */
 export function publicOrderBody(order: unknown): unknown {
-  if (!order || typeof order !== 'object') return order;
+  if (!isObject(order)) return order;
   const copy = structuredClone(order) as Record<string, unknown>;
   for (const field of PERSONAL_ORDER_FIELDS) delete copy[field];
   const charges = (copy.charges as { data?: unknown } | null | undefined)?.data;
   if (Array.isArray(charges)) {
-    for (const charge of charges as Record<string, unknown>[]) {
-      if (!charge || typeof charge !== 'object') continue;
+    for (const charge of charges) {
+      if (!isObject(charge)) continue;
       const method = charge.payment_method as Record<string, unknown> | undefined;
       if (method && typeof method === 'object') {
         charge.payment_method = Object.fromEntries(
@@ -258,9 +260,7 @@ export function publicOrderBody(order: unknown): unknown {
         );
       }
       const refunds = (charge.refunds as { data?: unknown } | undefined)?.data;
-      if (Array.isArray(refunds))
-        for (const r of refunds)
-          if (r && typeof r === 'object') delete (r as Record<string, unknown>).auth_code;
+      if (Array.isArray(refunds)) for (const r of refunds) if (isObject(r)) delete r.auth_code;
     }
   }
   return copy;
