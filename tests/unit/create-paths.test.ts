@@ -187,6 +187,32 @@ describe('charge: declines and used tokens', () => {
     expect(await attemptsOf(d, body.reference_id)).toEqual([[1, 'recorded', 'declined']]);
   });
 
+  it('searches for what a refusal left narrowed by the buyer’s email', async () => {
+    const d = createDomain();
+    const body = chargeBody({ token_id: 'tok_test_insufficient_funds', email: 'ana@example.com' });
+    const searches: Parameters<typeof d.provider.findAttemptOrders>[1][] = [];
+    const find = d.provider.findAttemptOrders;
+    d.provider.findAttemptOrders = (c, search) => {
+      searches.push(search);
+      return find(c, search);
+    };
+    const original = d.provider.chargeCard;
+    d.provider.chargeCard = (c, order) =>
+      original(c, order).catch((error: ProviderError) => {
+        // The 402 without its order: only the search can find it.
+        throw new ProviderError({
+          provider: 'fake',
+          failure: error.failure,
+          outcome: error.outcome,
+          message: error.message,
+          status: 402,
+        });
+      });
+    expect((await d.answer(body)).status).toBe(402);
+    expect(searches).toHaveLength(1);
+    expect(searches[0]!.email).toBe('ana@example.com');
+  });
+
   it('adopts, from what a decline left behind, only its own attempt’s order of its own amount', async () => {
     const d = createDomain();
     const body = chargeBody({ token_id: 'tok_test_visa_4242' });
