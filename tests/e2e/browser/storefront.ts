@@ -84,6 +84,13 @@ export async function startStorefront(options: Options): Promise<Storefront> {
 
   const valid = (reference: string) =>
     received.filter((r) => r.valid && r.payload?.reference_id === reference).map((r) => r.payload!);
+  // Delivery is at least once and a retried notification can land after a later one: the status
+  // a storefront shows is the latest by occurred_at, not the last to arrive.
+  const latest = (reference: string) =>
+    valid(reference).reduce<(typeof received)[number]['payload']>(
+      (last, n) => (!last || String(n.occurred_at) >= String(last.occurred_at) ? n : last),
+      undefined,
+    );
   const pagos = (body: Record<string, unknown>) =>
     callPagos(options.api, { provider: 'conekta', secret: options.merchantSecret, ...body });
   // What a storefront keeps from Pagos: its merchant id, mode and signing secret(s).
@@ -97,7 +104,7 @@ export async function startStorefront(options: Options): Promise<Storefront> {
   };
 
   const routes = {
-    home: () => html(catalogue(options.orders, (ref) => valid(ref).at(-1)?.status)),
+    home: () => html(catalogue(options.orders, (ref) => latest(ref)?.status)),
     pay: async (order: StorefrontOrder) => {
       const answer = await pagos(createBody(order, url));
       if (answer.status !== 200) return html(errorPage(answer), 502);
@@ -113,7 +120,7 @@ export async function startStorefront(options: Options): Promise<Storefront> {
       };
     },
     view: (reference: string | undefined) =>
-      reference ? buyerView(valid(reference).at(-1)?.status, created.get(reference)?.checkoutUrl) : undefined,
+      reference ? buyerView(latest(reference)?.status, created.get(reference)?.checkoutUrl) : undefined,
     notify: (body: string, signature: string) => {
       const payload = verifyPagosNotification(body, signature, mine);
       const ok = payload !== null;
