@@ -36,7 +36,7 @@ while [ $# -gt 0 ]; do
       scores_only=("$@")
       [ "${#scores_only[@]}" -gt 0 ] || { echo 'mutation-changed: --scores needs a mutation.json' >&2; exit 2; }
       break ;;
-    -h | --help) sed -n '2,18p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,19p' "$0"; exit 0 ;;
     *) echo "mutation-changed: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done
