@@ -5,7 +5,7 @@
  */
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
-import { awsClientSettings } from '../lib/config.js';
+import { awsClientSettings, withoutSdkLogging } from '../lib/config.js';
 import { createLogger } from '../lib/http/logger.js';
 import { PagosMetrics } from '../lib/http/metrics.js';
 import { readNotifyConfig, requireQueues } from '../lib/notify/config.js';
@@ -39,7 +39,9 @@ export function makeEnqueuerHandler(deps: EnqueueDeps & { publish?: () => void }
 const config = readNotifyConfig();
 const logger = createLogger('pagos-notifications', process.env.POWERTOOLS_LOG_LEVEL || process.env.LOG_LEVEL);
 const metrics = new PagosMetrics({ stage: config.stage });
-const sqs = new SQSClient(awsClientSettings(Number(process.env.FUNCTION_TIMEOUT_MS) || 30_000));
+const sqs = withoutSdkLogging(
+  new SQSClient(awsClientSettings(Number(process.env.FUNCTION_TIMEOUT_MS) || 30_000)),
+);
 const queue = new SqsNotificationQueue(sqs, {
   queue: config.queueUrl,
   dead: config.deadLetterQueueUrl,

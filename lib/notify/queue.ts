@@ -4,7 +4,9 @@
  * does not delay the others) and its own `DelaySeconds` (at most 900). A send reports which of
  * its entries failed, so a caller retries exactly those.
  */
+
 import type { SQSClient, SQSClientConfig } from '@aws-sdk/client-sqs';
+import { withoutSdkLogging } from '../config.js';
 import { encodeQueuedNotification, messageGroupOf, type QueuedNotification } from './message.js';
 
 /** SQS's longest delivery delay: longer waits hop (lib/notify/deliver.ts). */
@@ -37,7 +39,8 @@ const loadSqs = () => {
 };
 
 /** An SQS client made on the first send, not at import. */
-export const lazySqsClient = (config: SQSClientConfig) => async () => new (await loadSqs()).SQSClient(config);
+export const lazySqsClient = (config: SQSClientConfig) => async () =>
+  withoutSdkLogging(new (await loadSqs()).SQSClient(config));
 
 export class SqsNotificationQueue implements NotificationQueue {
   private made: Promise<SQSClient> | undefined;

@@ -4,7 +4,7 @@
  * turns DynamoDB's exception into `false` (with the stored item, when DynamoDB returned it).
  */
 import { type AttributeValue, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { awsClientSettings } from '../config.js';
+import { awsClientSettings, withoutSdkLogging } from '../config.js';
 
 export type Item = Record<string, AttributeValue>;
 
@@ -14,9 +14,9 @@ export type Table = {
   readonly now: () => number;
 };
 
-/** The functions' DynamoDB client, with awsClientSettings' timeouts. */
+/** The functions' DynamoDB client, with awsClientSettings' timeouts and no SDK log filtering. */
 export function dynamoClient(opts: { functionTimeoutMs: number }): DynamoDBClient {
-  return new DynamoDBClient(awsClientSettings(opts.functionTimeoutMs));
+  return withoutSdkLogging(new DynamoDBClient(awsClientSettings(opts.functionTimeoutMs)));
 }
 
 export function table(client: DynamoDBClient, name: string, now: () => number = Date.now): Table {
