@@ -24,6 +24,8 @@ export type ExitInfo = { code: number | null; signal: NodeJS.Signals | null };
 export type DynamoDbLocal = {
   endpoint: string;
   port: number;
+  /** The JVM's process id (the bench reads its CPU time). */
+  pid: number | undefined;
   /** Settles when the JVM exits for any reason, so a supervisor can notice an unexpected death. */
   exited: Promise<ExitInfo>;
   stop(): Promise<void>;
@@ -91,7 +93,7 @@ async function startOnPort(port: number, options: DynamoDbLocalOptions): Promise
     throw err;
   }
   unrefChild(child);
-  return { endpoint, port, exited, stop };
+  return { endpoint, port, pid: child.pid, exited, stop };
 }
 
 function javaArgs(port: number, dir: string, options: DynamoDbLocalOptions): string[] {

@@ -12,6 +12,8 @@ export type LoadResult = {
   perSecond: number;
   p50: number;
   p99: number;
+  /** This process's CPU time (user + system) over the run. */
+  cpuMs: number;
 };
 
 export async function runLoad<T>(
@@ -24,6 +26,7 @@ export async function runLoad<T>(
   let errors = 0;
   let firstError: string | undefined;
   const started = performance.now();
+  const cpuBefore = process.cpuUsage();
   const done = await runPool(tasks, concurrency, started + maxMs, async (task) => {
     const t0 = performance.now();
     try {
@@ -35,6 +38,7 @@ export async function runLoad<T>(
     latencies.push(performance.now() - t0);
   });
   const elapsedMs = performance.now() - started;
+  const cpu = process.cpuUsage(cpuBefore);
   return {
     concurrency,
     done,
@@ -44,6 +48,7 @@ export async function runLoad<T>(
     perSecond: (done / elapsedMs) * 1000,
     p50: percentile(latencies, 50),
     p99: percentile(latencies, 99),
+    cpuMs: (cpu.user + cpu.system) / 1000,
   };
 }
 
