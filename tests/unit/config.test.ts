@@ -3,7 +3,7 @@
  * from the environment, their defaults, and what a bad one says.
  */
 import { generateKeyPairSync, sign } from 'node:crypto';
-import { ConfigError, envInteger, readConfig } from '../../lib/config.js';
+import { awsClientSettings, ConfigError, envInteger, readConfig } from '../../lib/config.js';
 import { WebhookConfigError } from '../../lib/payments/ports.js';
 import { conektaFromEnv } from '../../lib/providers/conekta/config.js';
 import { PROVIDERS, providersFrom } from '../../lib/providers/registry.js';
@@ -21,6 +21,26 @@ describe('envInteger', () => {
       new ConfigError(`N must be a whole number, got "${raw}"`),
     );
     expect(() => envInteger({ N: raw }, 'N', 7)).toThrow(ConfigError);
+  });
+});
+
+describe('awsClientSettings', () => {
+  const settings = (requestTimeout: number, connectionTimeout: number) => ({
+    maxAttempts: 3,
+    requestHandler: { connectionTimeout, requestTimeout, throwOnRequestTimeout: true },
+  });
+
+  it('gives a request a fifth of the function’s time, at most 3 s and at least 0.5 s', () => {
+    expect(awsClientSettings(10_000)).toEqual(settings(2_000, 1_000));
+    expect(awsClientSettings(25_000)).toEqual(settings(3_000, 1_000));
+    expect(awsClientSettings(1_000)).toEqual(settings(500, 500));
+    expect(awsClientSettings(4_000)).toEqual(settings(800, 800));
+  });
+});
+
+describe('ConfigError', () => {
+  it('is named for logs and for callers that tell errors apart by name', () => {
+    expect(new ConfigError('x').name).toBe('ConfigError');
   });
 });
 
