@@ -4,7 +4,6 @@
  * does not delay the others) and its own `DelaySeconds` (at most 900). A send reports which of
  * its entries failed, so a caller retries exactly those.
  */
-
 import type { SQSClient, SQSClientConfig } from '@aws-sdk/client-sqs';
 import { withoutSdkLogging } from '../config.js';
 import { encodeQueuedNotification, messageGroupOf, type QueuedNotification } from './message.js';
