@@ -39,6 +39,12 @@ describe('checkNotificationUrl outside local mode', () => {
     'http://metadata.google.internal/computeMetadata/v1/',
     'http://printer.local/x',
     'https://user:pass@shop.example.com/x',
+    'https://user@shop.example.com/x',
+    'https://:pass@shop.example.com/x',
+    // A trailing dot is the same name: it does not get around the name rules.
+    'http://metadata.google.internal./computeMetadata/v1/',
+    'http://printer.local./x',
+    'http://localhost./x',
     'not a url',
     'javascript:alert(1)',
     'file:///etc/passwd',
@@ -66,6 +72,24 @@ describe('checkNotificationUrl outside local mode', () => {
       'must be a public address, not private (IPv4-mapped) (::ffff:a00:1)',
     );
     expect(checkNotificationUrl('ftp://example.com', remote)).toBe('must use http or https');
+    expect(checkNotificationUrl('https://user@shop.example.com/x', remote)).toBe(
+      'must not contain credentials',
+    );
+    expect(checkNotificationUrl('https://:pass@shop.example.com/x', remote)).toBe(
+      'must not contain credentials',
+    );
+  });
+
+  it('calls localhost loopback, trailing dot or not, and a dotless name not public', () => {
+    for (const url of ['http://localhost/x', 'http://LOCALHOST./x'])
+      expect(checkNotificationUrl(url, remote)).toBe('must be a public address, not loopback (localhost)');
+    expect(checkNotificationUrl('http://shop.localhost/x', remote)).toBe(
+      'must be a public address, not loopback (shop.localhost)',
+    );
+    expect(checkNotificationUrl('http://intranet/n', remote)).toBe('must be a public host name (intranet)');
+    expect(checkNotificationUrl('http://metadata.google.internal./x', remote)).toBe(
+      'must be a public host name (metadata.google.internal)',
+    );
   });
 });
 
@@ -116,6 +140,13 @@ describe('disallowedAddress', () => {
     ['224.0.0.1', 'multicast'],
     ['255.255.255.255', 'reserved'],
     ['ff02::1', 'multicast'],
+    ['192.0.0.1', 'IETF protocol assignment'],
+    ['198.19.255.255', 'benchmarking'],
+    ['100::1', 'discard-only'],
+    ['64:ff9b:1::1', 'local-use NAT64'],
+    ['fec0::1', 'site-local'],
+    ['64:ff9b::7f00:1', 'loopback (NAT64)'],
+    ['2002:7f00:1::', 'loopback (6to4)'],
   ])('%s is %s', (ip, reason) => {
     expect(disallowedAddress(ip)).toBe(reason);
   });
