@@ -31,4 +31,16 @@ describe('retry schedule', () => {
     const s = [0.05, 1, 60];
     expect([1, 2, 3, 4].map((n) => retryDelayMs(n, s))).toEqual([50, 1000, 60_000, undefined]);
   });
+
+  it('names its error RetryScheduleError', () => {
+    let thrown: unknown;
+    try {
+      parseRetrySchedule('5d');
+    } catch (err) {
+      thrown = err;
+    }
+    expect(thrown).toBeInstanceOf(RetryScheduleError);
+    expect((thrown as Error).name).toBe('RetryScheduleError');
+    expect(new RetryScheduleError('x').name).toBe('RetryScheduleError');
+  });
 });
