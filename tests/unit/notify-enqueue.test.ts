@@ -6,6 +6,7 @@
 import { alertsFor, enqueueChanges, type TableChange } from '../../lib/notify/enqueue.js';
 import { readQueuedNotification, UnreadableMessageError } from '../../lib/notify/message.js';
 import type { NotificationQueue, Outgoing } from '../../lib/notify/queue.js';
+import type { Attempt, PaymentRecord } from '../../lib/payments/model.js';
 import { derive } from '../../lib/payments/record.js';
 import { toItem } from '../../lib/store/payment-item.js';
 import { anAttempt, aPayment } from '../support/records.js';
@@ -26,8 +27,10 @@ function change(id: string, status: 'created' | 'paid', late = false): TableChan
 
 class RefusingQueue implements NotificationQueue {
   sent: Outgoing[] = [];
+  calls = 0;
   constructor(private readonly refuse: (o: Outgoing) => boolean) {}
   async send(entries: readonly Outgoing[]) {
+    this.calls += 1;
     this.sent.push(...entries);
     return new Map(entries.filter(this.refuse).map((e) => [e.key, 'ServiceUnavailable']));
   }
@@ -79,6 +82,92 @@ it('alerts: a late payment when it becomes paid late, paid twice when it becomes
   expect(alertsFor(before, after).map((a) => a.metric)).toEqual(['PaidTwice']);
   expect(alertsFor(after, after)).toEqual([]);
   expect(alertsFor(before, after)[0]!.metadata.order_ids).toBe(`${first.orderId},${second.orderId}`);
+});
+
+it('every change is counted when SQS takes all of them', async () => {
+  const queue = new RefusingQueue(() => false);
+  const changes = [change('1', 'paid', true), change('2', 'paid', true)];
+  expect(await enqueueChanges({ queue, metrics, now: () => 0, log }, changes)).toEqual({});
+  expect(counted.filter((c) => c.name === 'NotificationsEnqueued')).toHaveLength(2);
+  expect(counted.filter((c) => c.name === 'LatePayments')).toHaveLength(2);
+});
+
+it('changes that owe no notification do not call the queue at all', async () => {
+  const queue = new RefusingQueue(() => false);
+  const rate = { id: '9', kind: 'MODIFY' as const, newImage: { pk: { S: 'RATE#x#1' }, sk: { S: 'R' } } };
+  expect(await enqueueChanges({ queue, metrics, now: () => 0, log }, [rate])).toEqual({});
+  expect(queue.calls).toBe(0);
+});
+
+it('a refusal is logged with the change to retry, how many SQS refused and why', async () => {
+  const queue = new RefusingQueue((o) => o.key !== '1');
+  const logged: unknown[][] = [];
+  const capture = { error: (...args: unknown[]) => logged.push(args) };
+  const changes = [change('1', 'paid'), change('2', 'paid'), change('3', 'paid')];
+  expect(await enqueueChanges({ queue, metrics, now: () => 0, log: capture }, changes)).toEqual({
+    retryFrom: '2',
+  });
+  expect(logged).toEqual([
+    [
+      'notifications not queued; the change will be retried',
+      { sequence_number: '2', failed: 2, reason: 'ServiceUnavailable' },
+    ],
+  ]);
+});
+
+describe('alertsFor', () => {
+  const paidNow = (record: PaymentRecord, attempt: Attempt, late: boolean) =>
+    derive({
+      ...record,
+      attempts: { ...record.attempts, [attempt.id]: { ...attempt, status: 'paid', late } },
+    });
+
+  it('a payment paid on time is not a late payment', () => {
+    const attempt = anAttempt({ status: 'created' });
+    const before = aPayment([attempt]);
+    expect(alertsFor(before, paidNow(before, attempt, false))).toEqual([]);
+  });
+
+  it('a late payment names the merchant, the reference and the paid order', () => {
+    const attempt = anAttempt({ status: 'created' });
+    const before = aPayment([attempt]);
+    expect(alertsFor(before, paidNow(before, attempt, true))).toEqual([
+      {
+        metric: 'LatePayments',
+        metadata: { merchant: before.merchant, reference_id: before.referenceId, order_ids: attempt.orderId },
+      },
+    ]);
+  });
+
+  it('a late payment whose attempt has no order id names no order', () => {
+    const attempt = anAttempt({ status: 'created', orderId: undefined });
+    const before = aPayment([attempt]);
+    const [alert] = alertsFor(before, paidNow(before, attempt, true));
+    expect(alert).toEqual({
+      metric: 'LatePayments',
+      metadata: { merchant: before.merchant, reference_id: before.referenceId, order_ids: '' },
+    });
+  });
+
+  it('paid twice names the paid orders in attempt order, whatever order the record holds them in', () => {
+    const first = anAttempt({ status: 'paid', n: 1 });
+    const expired = anAttempt({ status: 'expired', n: 2 });
+    const third = anAttempt({ status: 'created', n: 3 });
+    const noOrder = anAttempt({ status: 'created', n: 4, orderId: undefined });
+    // Held out of attempt order, with an unpaid attempt that has an order between the paid ones.
+    const before = aPayment([third, noOrder, expired, first], { currentAttempt: noOrder.id });
+    const after = paidNow(paidNow(before, third, false), noOrder, false);
+    expect(alertsFor(before, after)).toEqual([
+      {
+        metric: 'PaidTwice',
+        metadata: {
+          merchant: before.merchant,
+          reference_id: before.referenceId,
+          order_ids: `${first.orderId},${third.orderId}`,
+        },
+      },
+    ]);
+  });
 });
 
 it.each(['not json', '{"v":2}', '{"v":1,"url":"x","notification":{},"attempts":0,"due_at":0,"queued_at":0}'])(
