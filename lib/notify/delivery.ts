@@ -15,6 +15,7 @@ import { checkNotificationUrl, disallowedAddress, isIpLiteral } from './url-safe
 export type Resolver = (hostname: string) => Promise<LookupAddress[]>;
 
 /** Every address the system resolver knows for the name, so none can slip past the check. */
+// Stryker disable next-line BooleanLiteral: the order is irrelevant: every address is checked, then they are sorted by family, keeping the order within one (as ipv4first does)
 export const systemResolver: Resolver = (hostname) => dnsLookup(hostname, { all: true, verbatim: true });
 
 export const DeliveryFailure = {
@@ -73,6 +74,7 @@ export async function postNotification(
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), options.timeoutMs);
   try {
+    // Stryker disable next-line Regex: a parsed hostname holds brackets only around an IPv6 literal
     const host = url.hostname.replace(/^\[|\]$/g, '');
     let addresses: LookupAddress[];
     try {
@@ -145,10 +147,13 @@ function send(
       agent: false, // a fresh connection to the checked address, never a pooled one
       lookup: pinnedLookup(addresses),
       signal,
+      // Stryker disable next-line ObjectLiteral: without it Node's agent derives the same servername from the Host header (this host; callers set none) and none for an IP
       ...(!isIpLiteral(host) && { servername: host }),
     });
     const settle = (outcome: SendOutcome) => {
+      // Stryker disable next-line ConditionalExpression: a second settle is harmless: destroy and resolve are idempotent
       if (settled) return;
+      // Stryker disable next-line BooleanLiteral: a second settle is harmless: destroy and resolve are idempotent
       settled = true;
       request.destroy();
       resolve(outcome);
@@ -171,8 +176,11 @@ function send(
 
 function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
   return new Promise((resolve, reject) => {
+    // Stryker disable next-line StringLiteral: the message is never read: an aborted DNS wait is reported from signal.aborted
     const onAbort = () => reject(new Error('aborted'));
+    // Stryker disable next-line ObjectLiteral,BooleanLiteral: a signal aborts at most once, so the listener runs at most once anyway
     signal.addEventListener('abort', onAbort, { once: true });
+    // Stryker disable next-line ArrowFunction,StringLiteral: the signal lives for one call; a late abort only rejects a settled promise (a no-op)
     promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
   });
 }

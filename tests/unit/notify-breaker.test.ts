@@ -54,3 +54,23 @@ it('a probe that was not made gives its slot back', () => {
   b.release('h');
   expect(b.admit('h')).toMatchObject({ probe: true });
 });
+
+it('while a probe is out, others come back a second from now, not at the long-past opening end', () => {
+  let now = 0;
+  const b = new HostBreakers(config, () => now);
+  for (let i = 0; i < 3; i++) b.record('h', 'breaking');
+  now = 5_000; // long after the cooldown ended
+  expect(b.admit('h')).toEqual({ go: true, probe: true });
+  expect(b.admit('h')).toEqual({ go: false, until: 6_000, cooldownMs: 1_000 });
+});
+
+it('late failures of attempts started before the opening do not push the cooldown out', () => {
+  let now = 0;
+  const b = new HostBreakers(config, () => now);
+  for (let i = 0; i < 3; i++) b.record('h', 'breaking'); // open until 1 000
+  now = 600;
+  b.record('h', 'breaking'); // an attempt admitted before the breaker opened, timing out now
+  expect(b.admit('h')).toMatchObject({ go: false });
+  now = 1_000;
+  expect(b.admit('h')).toEqual({ go: true, probe: true });
+});

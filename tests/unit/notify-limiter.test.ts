@@ -73,3 +73,53 @@ it('names a target by host and port, lower case; an unreadable URL is one target
   expect(targetOf('https://shop.example/notify')).toBe('shop.example');
   expect(targetOf('not a url')).toBe('invalid-url');
 });
+
+/** What the limiter still holds for hosts: a function instance lives for hours and sees many hosts. */
+const held = (slots: HostSlots) => {
+  const inner = slots as unknown as { inFlight: Map<string, number>; waiting: Map<string, unknown[]> };
+  return { inFlight: inner.inFlight.size, waiting: inner.waiting.size };
+};
+
+it('take: a waiter that gives up leaves the queue; the one before it still gets the slot, the slot is not lost', async () => {
+  const slots = new HostSlots(1);
+  slots.tryTake('a');
+  const patient = slots.take('a', 10_000);
+  const hasty = slots.take('a', 100);
+  jest.advanceTimersByTime(100);
+  await expect(hasty).resolves.toBe(false);
+  slots.give('a'); // to the patient waiter
+  await expect(patient).resolves.toBe(true);
+  expect(slots.tryTake('a')).toBe(false);
+  slots.give('a'); // nobody waits: free again
+  expect(slots.tryTake('a')).toBe(true);
+  expect(slots.tryTake('a')).toBe(false);
+});
+
+it('take: an earlier waiter that got its slot does not later drop a new waiter', async () => {
+  const slots = new HostSlots(1);
+  slots.tryTake('a');
+  const first = slots.take('a', 1_000);
+  slots.give('a');
+  await expect(first).resolves.toBe(true);
+  jest.advanceTimersByTime(100);
+  const second = slots.take('a', 5_000);
+  jest.advanceTimersByTime(1_000); // past the first waiter's bound
+  slots.give('a');
+  await expect(second).resolves.toBe(true);
+});
+
+it('keeps nothing for a host once its slots are back and nobody waits', async () => {
+  const slots = new HostSlots(1);
+  slots.tryTake('served');
+  const served = slots.take('served', 1_000);
+  slots.give('served');
+  await expect(served).resolves.toBe(true);
+  slots.give('served');
+  slots.tryTake('gave-up');
+  const gaveUp = slots.take('gave-up', 100);
+  jest.advanceTimersByTime(100);
+  await expect(gaveUp).resolves.toBe(false);
+  expect(held(slots)).toEqual({ inFlight: 1, waiting: 0 }); // the holder's slot only
+  slots.give('gave-up');
+  expect(held(slots)).toEqual({ inFlight: 0, waiting: 0 });
+});
