@@ -10,7 +10,7 @@ import { lookup as dnsLookup } from 'node:dns/promises';
 import http from 'node:http';
 import https from 'node:https';
 import { isIPv4, type LookupFunction } from 'node:net';
-import { checkNotificationUrl, disallowedAddress, isIpLiteral } from './url-safety.js';
+import { bareHostname, checkNotificationUrl, disallowedAddress, isIpLiteral } from './url-safety.js';
 
 export type Resolver = (hostname: string) => Promise<LookupAddress[]>;
 
@@ -74,8 +74,7 @@ export async function postNotification(
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), options.timeoutMs);
   try {
-    // Stryker disable next-line Regex: a parsed hostname holds brackets only around an IPv6 literal
-    const host = url.hostname.replace(/^\[|\]$/g, '');
+    const host = bareHostname(url);
     let addresses: LookupAddress[];
     try {
       addresses = isIpLiteral(host)

@@ -119,11 +119,12 @@ export function disallowedAddress(address: string): string | undefined {
   return undefined;
 }
 
-const hostOf = (url: URL): string => {
+/** The URL's host without the brackets of an IPv6 literal: what a resolver or a socket takes. */
+export const bareHostname = (url: URL): string =>
   // Stryker disable next-line Regex: a parsed hostname holds brackets only around an IPv6 literal
-  const host = url.hostname.replace(/^\[|\]$/g, '');
-  return host.replace(/\.$/, '').toLowerCase();
-};
+  url.hostname.replace(/^\[|\]$/g, '');
+
+const hostOf = (url: URL): string => bareHostname(url).replace(/\.$/, '').toLowerCase();
 
 /** The host is an IP literal (URL has already normalised forms like `0x7f.1` to `127.0.0.1`). */
 export const isIpLiteral = (host: string): boolean => isIPv4(host) || isIPv6(host);
