@@ -2,7 +2,9 @@
  * A payment record as one DynamoDB item, both ways. The same codec reads GetItem answers,
  * conditional-failure items and the table stream's images (lib/notify), so they never disagree.
  * Top-level "mirror" attributes (status, order_id, amounts…) repeat what the attempt money follows
- * says: the list index projects them and the webhook's one-round-trip write keeps them in step.
+ * says, for the list index to project. The attempt a webhook can move in one write (see
+ * advanceableAttempt) keeps its moving fields at the top level only, so that write names each
+ * field once and checks three conditions.
  */
 import { createHash } from 'node:crypto';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
@@ -18,7 +20,7 @@ import {
   type StatusChange,
 } from '../payments/model.js';
 import type { PaymentSummary } from '../payments/ports.js';
-import { isPaymentStatus, STATUS_RANK } from '../payments/status.js';
+import { isPaymentStatus, type PaymentStatus, STATUS_RANK } from '../payments/status.js';
 import {
   bool,
   compact,
@@ -57,7 +59,21 @@ export const cardItem = (card: CardSummary): AttributeValue => ({
   M: compact({ brand: optional(card.brand, str), last4: optional(card.last4, str) }),
 });
 
-function attemptItem(a: Attempt): AttributeValue {
+/** The attempt fields a webhook moves: for the advanceable attempt, stored at the payment level. */
+function movingFields(a: Attempt): Item {
+  return compact({
+    status: optional(a.status, str),
+    provider_status: a.providerStatus === undefined ? undefined : strOrNull(a.providerStatus),
+    provider_updated_at: optional(a.providerUpdatedAt, num),
+    checkout_url: optional(a.checkoutUrl, str),
+    paid_at: optional(a.paidAt, num),
+    payment_method: optional(a.paymentMethod, str),
+    card: optional(a.card, cardItem),
+    amount_refunded_cents: optional(a.amountRefundedCents, num),
+  });
+}
+
+function attemptItem(a: Attempt, moving: boolean): AttributeValue {
   return {
     M: compact({
       id: str(a.id),
@@ -74,20 +90,59 @@ function attemptItem(a: Attempt): AttributeValue {
       outcome_unknown: optional(a.outcomeUnknown, bool),
       link_expires_at: optional(a.expiresAt, num),
       order_id: optional(a.orderId, str),
-      checkout_url: optional(a.checkoutUrl, str),
-      status: optional(a.status, str),
-      // The rank the one-round-trip write compares with (lib/store/payments.ts).
-      rank: optional(a.status && STATUS_RANK[a.status], num),
-      provider_status: a.providerStatus === undefined ? undefined : strOrNull(a.providerStatus),
-      provider_updated_at: optional(a.providerUpdatedAt, num),
-      paid_at: optional(a.paidAt, num),
-      payment_method: optional(a.paymentMethod, str),
-      card: optional(a.card, cardItem),
-      amount_refunded_cents: optional(a.amountRefundedCents, num),
       decline_error: optional(a.declineError, str),
       late: optional(a.late, bool),
+      ...(moving && movingFields(a)),
     }),
   };
+}
+
+/**
+ * The attempt a webhook may move with one conditional write and no read: the current one, with
+ * its order recorded, when no other attempt was paid and the payment's status is its status.
+ */
+export function advanceableAttempt(record: PaymentRecord): Attempt | undefined {
+  const a = record.attempts[record.currentAttempt];
+  if (a?.phase !== 'recorded' || a.orderId === undefined || a.status === undefined) return undefined;
+  if (record.paidAttempt !== undefined && record.paidAttempt !== a.id) return undefined;
+  return record.status === a.status ? a : undefined;
+}
+
+/** What the one write checks instead of the attempt, its order, amount and currency one by one. */
+export const advanceKey = (a: {
+  attemptId: string;
+  orderId: string;
+  amountCents: number;
+  currency: string;
+}) => JSON.stringify([a.attemptId, a.orderId, a.amountCents, a.currency]);
+
+const TIME_DIGITS = 16; // Number.MAX_SAFE_INTEGER has 16 digits
+const NO_TIME = '9'.repeat(TIME_DIGITS);
+
+/**
+ * Rank, then the provider's update time, as one string that sorts like the pair, so "supersedes"
+ * (lib/payments/status.ts) is one comparison. A stored attempt without a time sorts last in its
+ * rank: the one write then leaves a same-rank event to the general rules. Undefined for a time
+ * that cannot be written in 16 digits.
+ */
+export function advancePosition(
+  status: PaymentStatus,
+  providerUpdatedAt: number | undefined,
+): string | undefined {
+  if (providerUpdatedAt === undefined) return `${STATUS_RANK[status]}:${NO_TIME}`;
+  if (!Number.isSafeInteger(providerUpdatedAt) || providerUpdatedAt < 0) return undefined;
+  return `${STATUS_RANK[status]}:${String(providerUpdatedAt).padStart(TIME_DIGITS, '0')}`;
+}
+
+function advanceFields(a: Attempt): Item {
+  const position = advancePosition(a.status!, a.providerUpdatedAt);
+  return compact({
+    advance_key: str(
+      advanceKey({ attemptId: a.id, orderId: a.orderId!, amountCents: a.amountCents, currency: a.currency }),
+    ),
+    advance_position: optional(position, str),
+    ...movingFields(a),
+  });
 }
 
 function refundItem(r: RefundEntry): AttributeValue {
@@ -129,7 +184,7 @@ export function mirrorsOf(record: PaymentRecord): Record<string, AttributeValue 
     order_ids: { L: orderIds.map(str) },
     amount_cents: num(a?.amountCents ?? 0),
     currency: str(a?.currency ?? ''),
-    amount_refunded_cents: num(a?.amountRefundedCents ?? 0),
+    amount_refunded_cents: optional(a?.amountRefundedCents, num),
     paid_at: optional(a?.paidAt, num),
     payment_method: optional(a?.paymentMethod, str),
     card: optional(a?.card, cardItem),
@@ -138,6 +193,7 @@ export function mirrorsOf(record: PaymentRecord): Record<string, AttributeValue 
 }
 
 export function toItem(record: PaymentRecord, changedAt: number): Item {
+  const advanceable = advanceableAttempt(record);
   return compact({
     ...paymentKey(record.merchant, record.referenceId),
     lst: str(listPartition(record.merchant, listShard(record.referenceId))),
@@ -152,13 +208,18 @@ export function toItem(record: PaymentRecord, changedAt: number): Item {
     notification_url: optional(record.notificationUrl, str),
     metadata: optional(record.metadata, strMap),
     replay_order: optional(record.replayOrder, str),
-    attempts: { M: Object.fromEntries(Object.values(record.attempts).map((a) => [a.id, attemptItem(a)])) },
+    attempts: {
+      M: Object.fromEntries(
+        Object.values(record.attempts).map((a) => [a.id, attemptItem(a, a !== advanceable)]),
+      ),
+    },
     refunds: { M: Object.fromEntries(Object.values(record.refunds).map((r) => [r.key, refundItem(r)])) },
     history: { L: record.history.map(statusChangeItem) },
     version: num(record.version),
     created_at: str(record.createdAt),
     updated_at: str(record.updatedAt),
     ...mirrorsOf(record),
+    ...(advanceable && advanceFields(advanceable)),
   });
 }
 
@@ -170,9 +231,10 @@ const readCard = (item: Item): CardSummary | undefined => {
   return m ? defined<CardSummary>({ brand: readStr(m, 'brand'), last4: readStr(m, 'last4') }) : undefined;
 };
 
-function readAttempt(m: Item): Attempt {
+/** `moving` is where the attempt's moving fields are: its own map, or the payment item. */
+function readAttempt(m: Item, moving: Item): Attempt {
   const phase = readStr(m, 'phase') as AttemptPhase;
-  const status = readStr(m, 'status');
+  const status = readStr(moving, 'status');
   return defined<Attempt>({
     id: readStr(m, 'id') ?? '',
     n: readNum(m, 'n') ?? 0,
@@ -188,14 +250,14 @@ function readAttempt(m: Item): Attempt {
     outcomeUnknown: readBool(m, 'outcome_unknown'),
     expiresAt: readNum(m, 'link_expires_at'),
     orderId: readStr(m, 'order_id'),
-    checkoutUrl: readStr(m, 'checkout_url'),
+    checkoutUrl: readStr(moving, 'checkout_url'),
     status: isPaymentStatus(status) ? status : undefined,
-    providerStatus: readStrOrNull(m, 'provider_status'),
-    providerUpdatedAt: readNum(m, 'provider_updated_at'),
-    paidAt: readNum(m, 'paid_at'),
-    paymentMethod: readStr(m, 'payment_method'),
-    card: readCard(m),
-    amountRefundedCents: readNum(m, 'amount_refunded_cents'),
+    providerStatus: readStrOrNull(moving, 'provider_status'),
+    providerUpdatedAt: readNum(moving, 'provider_updated_at'),
+    paidAt: readNum(moving, 'paid_at'),
+    paymentMethod: readStr(moving, 'payment_method'),
+    card: readCard(moving),
+    amountRefundedCents: readNum(moving, 'amount_refunded_cents'),
     declineError: readStr(m, 'decline_error'),
     late: readBool(m, 'late'),
   });
@@ -230,11 +292,13 @@ function readChange(m: Item): StatusChange[] {
   ];
 }
 
-const mapValues = <T>(item: Item, key: string, read: (m: Item) => T): Record<string, T> =>
-  Object.fromEntries(Object.entries(item[key]?.M ?? {}).map(([k, v]) => [k, read(v.M ?? {})]));
+const mapValues = <T>(item: Item, key: string, read: (m: Item, key: string) => T): Record<string, T> =>
+  Object.fromEntries(Object.entries(item[key]?.M ?? {}).map(([k, v]) => [k, read(v.M ?? {}, k)]));
 
 export function fromItem(item: Item): PaymentRecord {
   const status = readStr(item, 'status');
+  // Only the current attempt is ever stored advanceable (toItem).
+  const advanceable = item.advance_key === undefined ? undefined : readStr(item, 'current_attempt');
   return defined<PaymentRecord>({
     merchant: readStr(item, 'merchant') ?? '',
     referenceId: readStr(item, 'reference_id') ?? '',
@@ -244,7 +308,7 @@ export function fromItem(item: Item): PaymentRecord {
     currentAttempt: readStr(item, 'current_attempt') ?? '',
     paidAttempt: readStr(item, 'paid_attempt'),
     paidTwice: readBool(item, 'paid_twice'),
-    attempts: mapValues(item, 'attempts', readAttempt),
+    attempts: mapValues(item, 'attempts', (m, id) => readAttempt(m, id === advanceable ? item : m)),
     notificationUrl: readStr(item, 'notification_url'),
     metadata: readStrMap(item, 'metadata'),
     replayOrder: readStr(item, 'replay_order'),

@@ -1,7 +1,7 @@
 /**
  * PaymentStore on DynamoDB: one item per payment (lib/store/payment-item.ts), every write
  * conditional on the stored version, except the webhook's one-round-trip advance, whose condition
- * spells out exactly when it agrees with the general rules (lib/payments/events.ts).
+ * holds exactly when it agrees with the general rules (lib/payments/events.ts).
  */
 import {
   type AttributeValue,
@@ -22,9 +22,10 @@ import {
   type PaymentSummary,
   type WriteResult,
 } from '../payments/ports.js';
-import { STATUS_RANK } from '../payments/status.js';
 import { type Item, num, str, strOrNull } from './item.js';
 import {
+  advanceKey,
+  advancePosition,
   cardItem,
   fromItem,
   LIST_INDEX,
@@ -102,15 +103,13 @@ export class DynamoPaymentStore implements PaymentStore {
 
   async advanceAttempt(advance: AttemptAdvance): Promise<WriteResult> {
     const a = advance.attempt;
-    const names: Record<string, string> = { '#a': advance.attemptId, '#st': 'status', '#rank': 'rank' };
+    const position = advancePosition(a.status, a.providerUpdatedAt);
+    if (position === undefined)
+      return { ok: false, current: await this.get(advance.merchant, advance.referenceId) };
     const values: Record<string, AttributeValue> = {
-      ':a': str(advance.attemptId),
-      ':oid': str(advance.orderId),
-      ':amt': num(advance.amountCents),
-      ':cur': str(advance.currency),
-      ':recorded': str('recorded'),
+      ':key': str(advanceKey(advance)),
       ':to': str(a.status),
-      ':rank': num(STATUS_RANK[a.status]),
+      ':pos': str(position),
       ':ps': strOrNull(a.providerStatus ?? null),
       ':pu': num(a.providerUpdatedAt),
       ':replay': str(advance.replayOrder),
@@ -119,57 +118,44 @@ export class DynamoPaymentStore implements PaymentStore {
       ':changed': num(this.table.now()),
       ':one': num(1),
     };
+    // The advanceable attempt's moving fields are the payment's own (lib/store/payment-item.ts).
     const sets = [
-      'attempts.#a.#st = :to',
-      'attempts.#a.#rank = :rank',
-      'attempts.#a.provider_status = :ps',
-      'attempts.#a.provider_updated_at = :pu',
       '#st = :to',
+      'advance_position = :pos',
+      'provider_status = :ps',
+      'provider_updated_at = :pu',
       'replay_order = :replay',
       'history = list_append(history, :change)',
       'updated_at = :at',
       'changed_at = :changed',
       'version = version + :one',
     ];
-    // Attempt field and its payment-level mirror, set together only when the event says them.
-    const both = (attribute: string, value: AttributeValue | undefined, keepFirst = false) => {
+    // Only what the event says; the payment time is kept from the first event that said it.
+    const set = (attribute: string, value: AttributeValue | undefined, keepFirst = false) => {
       if (value === undefined) return;
       values[`:${attribute}`] = value;
       sets.push(
-        keepFirst
-          ? `attempts.#a.${attribute} = if_not_exists(attempts.#a.${attribute}, :${attribute})`
-          : `attempts.#a.${attribute} = :${attribute}`,
         keepFirst
           ? `${attribute} = if_not_exists(${attribute}, :${attribute})`
           : `${attribute} = :${attribute}`,
       );
     };
-    if (a.checkoutUrl !== undefined) {
-      values[':checkout_url'] = str(a.checkoutUrl);
-      sets.push('attempts.#a.checkout_url = :checkout_url');
-    }
-    both('paid_at', a.paidAt === undefined ? undefined : num(a.paidAt), true);
-    both('payment_method', a.paymentMethod === undefined ? undefined : str(a.paymentMethod));
-    both('card', a.card === undefined ? undefined : cardItem(a.card));
-    both(
+    set('checkout_url', a.checkoutUrl === undefined ? undefined : str(a.checkoutUrl));
+    set('paid_at', a.paidAt === undefined ? undefined : num(a.paidAt), true);
+    set('payment_method', a.paymentMethod === undefined ? undefined : str(a.paymentMethod));
+    set('card', a.card === undefined ? undefined : cardItem(a.card));
+    set(
       'amount_refunded_cents',
       a.amountRefundedCents === undefined ? undefined : num(a.amountRefundedCents),
     );
-    if (advance.setsPaidAttempt) sets.push('paid_attempt = :a');
+    set('paid_attempt', advance.setsPaidAttempt ? str(advance.attemptId) : undefined);
     const expected = advance.expected.map((status, i) => {
       values[`:e${i}`] = str(status);
       return `:e${i}`;
     });
-    const condition = [
-      'current_attempt = :a',
-      '(attribute_not_exists(paid_attempt) OR paid_attempt = :a)',
-      'attempts.#a.phase = :recorded',
-      'attempts.#a.order_id = :oid',
-      'attempts.#a.amount_cents = :amt',
-      'attempts.#a.currency = :cur',
-      `attempts.#a.#st IN (${expected.join(', ')})`,
-      '(attempts.#a.#rank < :rank OR (attempts.#a.#rank = :rank AND attempts.#a.provider_updated_at < :pu))',
-    ].join(' AND ');
+    // advance_key exists only while the attempt is current, recorded and money follows it, and it
+    // names this order, amount and currency; the position compares rank, then provider time.
+    const condition = `advance_key = :key AND #st IN (${expected.join(', ')}) AND advance_position < :pos`;
     const updated = await conditional(() =>
       this.table.client.send(
         new UpdateItemCommand({
@@ -177,7 +163,7 @@ export class DynamoPaymentStore implements PaymentStore {
           Key: paymentKey(advance.merchant, advance.referenceId),
           UpdateExpression: `SET ${sets.join(', ')}`,
           ConditionExpression: condition,
-          ExpressionAttributeNames: names,
+          ExpressionAttributeNames: { '#st': 'status' },
           ExpressionAttributeValues: values,
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),

@@ -57,18 +57,24 @@ export function summaryOf(record: PaymentRecord, changedAt: number): PaymentSumm
 export function advanceApplies(record: PaymentRecord, adv: AttemptAdvance): boolean {
   const a = record.attempts[adv.attemptId];
   const to = adv.attempt.status;
-  if (!a || a.status === undefined || a.providerUpdatedAt === undefined) return false;
+  const comparable = (t: number) => Number.isSafeInteger(t) && t >= 0;
+  if (!a || a.status === undefined || !comparable(adv.attempt.providerUpdatedAt)) return false;
+  if (a.providerUpdatedAt !== undefined && !comparable(a.providerUpdatedAt)) return false;
   const from = STATUS_RANK[a.status];
   return (
     record.currentAttempt === adv.attemptId &&
     (record.paidAttempt === undefined || record.paidAttempt === adv.attemptId) &&
+    record.status === a.status &&
     a.phase === 'recorded' &&
     a.orderId === adv.orderId &&
     a.amountCents === adv.amountCents &&
     a.currency === adv.currency &&
     adv.expected.includes(a.status) &&
     (from < STATUS_RANK[to] ||
-      (from === STATUS_RANK[to] && a.providerUpdatedAt < adv.attempt.providerUpdatedAt))
+      // A stored attempt without a time moves only to a higher rank.
+      (from === STATUS_RANK[to] &&
+        a.providerUpdatedAt !== undefined &&
+        a.providerUpdatedAt < adv.attempt.providerUpdatedAt))
   );
 }
 

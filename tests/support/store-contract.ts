@@ -122,6 +122,63 @@ export function describeStoreContract(name: string, subject: () => PaymentStore)
       });
     });
 
+    it('advances the same attempt again and again, one write each, exactly as the general rules would', async () => {
+      const store = subject();
+      const attempt = anAttempt({ status: 'pending_payment', providerUpdatedAt: 1_700_000_000 });
+      let expected = fresh(aPayment([attempt]));
+      await store.insert(expected);
+      const tag = { merchant: expected.merchant, referenceId: expected.referenceId, attemptId: attempt.id };
+      const moves = [
+        aSnapshot(attempt, 'paid', {
+          updatedAt: 1_700_000_010,
+          paidAt: 1_700_000_009,
+          paymentMethod: 'card',
+        }),
+        aSnapshot(attempt, 'partially_refunded', { updatedAt: 1_700_000_020, amountRefundedCents: 400 }),
+        aSnapshot(attempt, 'refunded', { updatedAt: 1_700_000_030, amountRefundedCents: 100_000 }),
+      ];
+      for (const [i, snapshot] of moves.entries()) {
+        const source = { name: `webhook:evt_${i}`, at };
+        expect(
+          await store.advanceAttempt(ordinaryAdvance(tag, snapshot, { source: source.name, at })!),
+        ).toEqual({
+          ok: true,
+        });
+        const general = applySnapshot(expected, attempt.id, snapshot, source);
+        expected = { ...general.record!, version: expected.version + 1 };
+        expect(await store.get(expected.merchant, expected.referenceId)).toEqual(expected);
+      }
+      expect(expected.status).toBe('refunded');
+    });
+
+    it('advances an attempt stored without a provider time to a higher rank, never to the same one', async () => {
+      const store = subject();
+      const attempt = anAttempt({ status: 'pending_payment', providerUpdatedAt: undefined });
+      const record = fresh(aPayment([attempt]));
+      await store.insert(record);
+      const tag = { merchant: record.merchant, referenceId: record.referenceId, attemptId: attempt.id };
+      const to = (status: 'declined' | 'paid') =>
+        ordinaryAdvance(tag, aSnapshot(attempt, status, { updatedAt: 1_700_000_500 }), { source: 's', at })!;
+      expect(await store.advanceAttempt(to('declined'))).toEqual({ ok: false, current: record });
+      expect(await store.advanceAttempt(to('paid'))).toEqual({ ok: true });
+      expect(
+        (await store.get(record.merchant, record.referenceId))!.attempts[attempt.id]!.providerUpdatedAt,
+      ).toBe(1_700_000_500);
+    });
+
+    it.each([-1, 1.5, Number.MAX_SAFE_INTEGER + 2])(
+      'refuses the one-write advance for a provider time it cannot compare (%p), answering the stored record',
+      async (updatedAt) => {
+        const store = subject();
+        const attempt = anAttempt({ status: 'pending_payment' });
+        const record = fresh(aPayment([attempt]));
+        await store.insert(record);
+        const tag = { merchant: record.merchant, referenceId: record.referenceId, attemptId: attempt.id };
+        const advance = ordinaryAdvance(tag, aSnapshot(attempt, 'paid', { updatedAt }), { source: 's', at })!;
+        expect(await store.advanceAttempt(advance)).toEqual({ ok: false, current: record });
+      },
+    );
+
     it.each([
       ['the same event again', (r: PaymentRecord) => r, 'paid'],
       ['an older event', (r: PaymentRecord) => r, 'pending_payment'],

@@ -17,7 +17,7 @@ import {
   QueryCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import { ordinaryAdvance } from '../../lib/payments/events.js';
+import { applyOrderEvent, ordinaryAdvance } from '../../lib/payments/events.js';
 import { InvalidCursorError } from '../../lib/payments/ports.js';
 import { DynamoMerchantStore, liveSecrets, newSigningSecret } from '../../lib/store/merchants.js';
 import { LIST_INDEX, listShard, toItem } from '../../lib/store/payment-item.js';
@@ -493,7 +493,8 @@ describe('DynamoPaymentStore', () => {
       card: { M: { brand: { S: 'visa' }, last4: { S: '4242' } } },
       paid_attempt: { S: attempt.id },
     });
-    expect(item.attempts!.M![attempt.id]!.M!.rank).toEqual({ N: '3' });
+    expect(item.advance_position).toEqual({ S: `3:${String(snapshot.updatedAt).padStart(16, '0')}` });
+    expect(item.attempts!.M![attempt.id]!.M!).not.toHaveProperty('status');
   });
 
   it('sets the payment time at the payment level when the event is the first to say it', async () => {
@@ -527,6 +528,50 @@ describe('DynamoPaymentStore', () => {
     expect(stored.status).toBe('declined');
     expect(stored).not.toHaveProperty('paidAttempt');
     expect(stored.history).toEqual([{ status: 'declined', at, source: 's', orderId: attempt.orderId }]);
+  });
+
+  it('moves an item written before advance_key through the general path once, then in one write', async () => {
+    const { d, store } = fresh();
+    const attempt = anAttempt({ status: 'pending_payment', providerUpdatedAt: 1_700_000_100 });
+    const record = aPayment([attempt]);
+    const item = toItem(record, 1);
+    const {
+      advance_key: _k,
+      advance_position: _p,
+      provider_status,
+      provider_updated_at,
+      checkout_url,
+      ...rest
+    } = item;
+    const legacy = {
+      ...rest,
+      attempts: {
+        M: {
+          [attempt.id]: {
+            M: {
+              ...item.attempts!.M![attempt.id]!.M!,
+              status: item.status!,
+              rank: { N: '1' },
+              provider_status: provider_status!,
+              provider_updated_at: provider_updated_at!,
+              checkout_url: checkout_url!,
+            },
+          },
+        },
+      },
+    };
+    await d.client.send(new PutItemCommand({ TableName: 'payments', Item: legacy }));
+    const tag = { merchant: record.merchant, referenceId: record.referenceId, attemptId: attempt.id };
+    const paid = ordinaryAdvance(tag, aSnapshot(attempt, 'paid'), { source: 'webhook:e1', at })!;
+    expect(await store.advanceAttempt(paid)).toEqual({ ok: false, current: record });
+    expect(
+      (await applyOrderEvent(store, tag, aSnapshot(attempt, 'paid'), { name: 'webhook:e1', at })).result,
+    ).toBe('applied');
+    expect(d.items.get(`PAY#${record.merchant}#${record.referenceId}\nP`)!.advance_key).toBeDefined();
+    const refund = aSnapshot(attempt, 'refunded', { updatedAt: 1_700_000_200, amountRefundedCents: 100_000 });
+    expect(await store.advanceAttempt(ordinaryAdvance(tag, refund, { source: 'webhook:e2', at })!)).toEqual({
+      ok: true,
+    });
   });
 
   it('refuses to advance a payment it does not have, answering no record', async () => {

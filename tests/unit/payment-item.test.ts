@@ -4,8 +4,8 @@
  * items Pagos cannot fully read treated safely (a refund it cannot read counts as possibly made).
  */
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import type { PaymentRecord } from '../../lib/payments/model.js';
-import { STATUS_RANK } from '../../lib/payments/status.js';
+import type { Attempt, PaymentRecord } from '../../lib/payments/model.js';
+import { type PaymentStatus, STATUS_RANK, supersedes } from '../../lib/payments/status.js';
 import {
   bool,
   compact,
@@ -23,6 +23,9 @@ import {
   strOrNull,
 } from '../../lib/store/item.js';
 import {
+  advanceableAttempt,
+  advanceKey,
+  advancePosition,
   fromItem,
   isPaymentItem,
   LIST_INDEX,
@@ -136,32 +139,229 @@ describe('toItem and fromItem', () => {
     expect(item.changed_at).toEqual({ N: String(CHANGED_AT) });
   });
 
-  it('write the attempt fields the one-write webhook condition compares, the rank beside the status', () => {
-    const record = fullRecord();
+  it('keep every attempt’s moving fields in its own map when no attempt is advanceable', () => {
+    const record = fullRecord(); // current attempt still being created, another one paid
+    expect(advanceableAttempt(record)).toBeUndefined();
+    const item = toItem(record, CHANGED_AT);
+    expect(item).not.toHaveProperty('advance_key');
+    expect(item).not.toHaveProperty('advance_position');
+    expect(item).not.toHaveProperty('provider_updated_at');
     const paid = record.attempts[record.paidAttempt!]!;
-    const attempt = toItem(record, CHANGED_AT).attempts!.M![paid.id]!.M!;
-    expect(attempt).toMatchObject({
+    expect(item.attempts!.M![paid.id]!.M!).toMatchObject({
       phase: { S: 'recorded' },
       order_id: { S: paid.orderId },
-      amount_cents: { N: String(paid.amountCents) },
-      currency: { S: 'MXN' },
       status: { S: 'partially_refunded' },
-      rank: { N: String(STATUS_RANK.partially_refunded) },
+      provider_status: { S: 'partially_refunded' },
       provider_updated_at: { N: String(paid.providerUpdatedAt) },
+      checkout_url: { S: paid.checkoutUrl },
+      amount_refunded_cents: { N: '300' },
     });
-    expect(toItem(record, CHANGED_AT).current_attempt).toEqual({ S: record.currentAttempt });
-    expect(toItem(record, CHANGED_AT).paid_attempt).toEqual({ S: paid.id });
-    const creating = toItem(record, CHANGED_AT).attempts!.M![record.currentAttempt]!.M!;
-    expect(creating).not.toHaveProperty('rank');
+    expect(item.attempts!.M![paid.id]!.M!).not.toHaveProperty('rank');
+    expect(item.current_attempt).toEqual({ S: record.currentAttempt });
+    expect(item.paid_attempt).toEqual({ S: paid.id });
+    const creating = item.attempts!.M![record.currentAttempt]!.M!;
     expect(creating).not.toHaveProperty('status');
     expect(creating).not.toHaveProperty('provider_status');
   });
 
-  it('write a null provider status as NULL, not as a missing one', () => {
-    const attempt = anAttempt({ providerStatus: null });
-    const item = toItem(aPayment([attempt]), CHANGED_AT).attempts!.M![attempt.id]!.M!;
+  it('store the advanceable attempt’s moving fields once, at the payment level, with its key and position', () => {
+    const old = anAttempt({ n: 1, status: 'expired', providerStatus: 'expired' });
+    const current = anAttempt({
+      n: 2,
+      status: 'paid',
+      providerStatus: 'paid',
+      providerUpdatedAt: 1_700_000_222,
+      paidAt: 1_700_000_200,
+      paymentMethod: 'card',
+      card: { brand: 'visa', last4: '4242' },
+      amountRefundedCents: 0,
+    });
+    const record = aPayment([old, current]);
+    expect(advanceableAttempt(record)).toBe(record.attempts[current.id]);
+    const item = toItem(record, CHANGED_AT);
+    expect(item).toMatchObject({
+      advance_key: { S: JSON.stringify([current.id, current.orderId, 100_000, 'MXN']) },
+      advance_position: { S: '3:0000001700000222' },
+      status: { S: 'paid' },
+      provider_status: { S: 'paid' },
+      provider_updated_at: { N: '1700000222' },
+      checkout_url: { S: current.checkoutUrl },
+      paid_at: { N: '1700000200' },
+      payment_method: { S: 'card' },
+      card: { M: { brand: { S: 'visa' }, last4: { S: '4242' } } },
+      amount_refunded_cents: { N: '0' },
+    });
+    expect(Object.keys(item.attempts!.M![current.id]!.M!).sort()).toEqual(
+      [
+        'amount_cents',
+        'claimed_at',
+        'currency',
+        'id',
+        'kind',
+        'last_call_at',
+        'n',
+        'order_id',
+        'phase',
+        'request_hash',
+      ].sort(),
+    );
+    expect(item.attempts!.M![old.id]!.M!).toMatchObject({ status: { S: 'expired' }, checkout_url: {} });
+    expect(fromItem(item)).toEqual(record);
+  });
+
+  it('read an advanceable attempt back without the fields it did not have', () => {
+    const current = anAttempt({
+      providerUpdatedAt: undefined,
+      checkoutUrl: undefined,
+      providerStatus: undefined,
+    });
+    const record = aPayment([current]);
+    const item = toItem(record, CHANGED_AT);
+    expect(item.advance_position).toEqual({ S: `0:${'9'.repeat(16)}` });
+    expect(item).not.toHaveProperty('amount_refunded_cents');
+    expect(item).not.toHaveProperty('provider_status');
+    expect(fromItem(item)).toEqual(record);
+  });
+
+  it('read an item written before the moving fields moved (no advance_key) from the attempt’s map', () => {
+    const current = anAttempt({
+      status: 'paid',
+      providerStatus: 'paid',
+      paidAt: 1_700_000_200,
+      paymentMethod: 'card',
+    });
+    const record = aPayment([current]);
+    const item = toItem(record, CHANGED_AT);
+    const {
+      advance_key: _k,
+      advance_position: _p,
+      provider_status,
+      provider_updated_at,
+      checkout_url,
+      ...rest
+    } = item;
+    const legacy = {
+      ...rest,
+      attempts: {
+        M: {
+          [current.id]: {
+            M: {
+              ...item.attempts!.M![current.id]!.M!,
+              status: item.status!,
+              rank: { N: '3' },
+              provider_status: provider_status!,
+              provider_updated_at: provider_updated_at!,
+              checkout_url: checkout_url!,
+              paid_at: item.paid_at!,
+              payment_method: item.payment_method!,
+            },
+          },
+        },
+      },
+    };
+    expect(fromItem(legacy)).toEqual(record);
+    // Without the key, the moving fields at the payment level are only mirrors: not read back.
+    expect(
+      fromItem({ ...legacy, attempts: { M: { [current.id]: { M: item.attempts!.M![current.id]!.M! } } } })
+        .attempts[current.id],
+    ).not.toHaveProperty('status');
+  });
+
+  it.each([
+    ['not current', (r: PaymentRecord) => ({ ...r, currentAttempt: 'att_other' })],
+    ['not the paid one', (r: PaymentRecord) => ({ ...r, paidAttempt: 'att_other' })],
+    [
+      'still being created',
+      (r: PaymentRecord, a: Attempt) => ({
+        ...r,
+        attempts: { [a.id]: { ...a, phase: 'creating' as const } },
+      }),
+    ],
+    [
+      'refused',
+      (r: PaymentRecord, a: Attempt) => ({ ...r, attempts: { [a.id]: { ...a, phase: 'refused' as const } } }),
+    ],
+    [
+      'without an order',
+      (r: PaymentRecord, a: Attempt) => ({
+        ...r,
+        attempts: { [a.id]: defined<Attempt>({ ...a, orderId: undefined }) },
+      }),
+    ],
+    [
+      'without a status',
+      (r: PaymentRecord, a: Attempt) => ({
+        ...r,
+        attempts: { [a.id]: defined<Attempt>({ ...a, status: undefined }) },
+      }),
+    ],
+    ['at another status than the payment', (r: PaymentRecord) => ({ ...r, status: 'paid' as const })],
+  ])('not make an attempt advanceable when it is %s, and read it back unchanged', (_what, change) => {
+    const attempt = anAttempt({ status: 'pending_payment' });
+    const base = aPayment([attempt]);
+    expect(advanceableAttempt(base)).toBe(base.attempts[attempt.id]);
+    const record = change(base, attempt) as PaymentRecord;
+    expect(advanceableAttempt(record)).toBeUndefined();
+    const item = toItem(record, CHANGED_AT);
+    expect(item).not.toHaveProperty('advance_key');
+    expect(fromItem(item)).toEqual(record);
+  });
+
+  it('make the paid attempt advanceable while it is also the current one', () => {
+    const attempt = anAttempt({ status: 'paid' });
+    const record = aPayment([attempt], { paidAttempt: attempt.id });
+    expect(record.paidAttempt).toBe(attempt.id);
+    expect(advanceableAttempt(record)).toBe(record.attempts[attempt.id]);
+  });
+
+  it('write a null provider status as NULL, not as a missing one, in the attempt and at the payment level', () => {
+    const old = anAttempt({ n: 1, status: 'expired', providerStatus: null });
+    const current = anAttempt({ n: 2, providerStatus: null });
+    const item = toItem(aPayment([old, current]), CHANGED_AT);
+    expect(item.attempts!.M![old.id]!.M!.provider_status).toEqual({ NULL: true });
     expect(item.provider_status).toEqual({ NULL: true });
   });
+});
+
+describe('advanceKey and advancePosition: what the one write compares', () => {
+  it('key an attempt by its id, order, amount and currency, unambiguously', () => {
+    const key = advanceKey({ attemptId: 'a|b', orderId: 'c', amountCents: 5, currency: 'MXN' });
+    expect(key).toBe('["a|b","c",5,"MXN"]');
+    expect(key).not.toBe(advanceKey({ attemptId: 'a', orderId: 'b|c', amountCents: 5, currency: 'MXN' }));
+  });
+
+  it('sort positions as "supersedes" orders rank, then provider time', () => {
+    const statuses = Object.keys(STATUS_RANK) as PaymentStatus[];
+    const times = [0, 1, 9, 10, 99, 1_700_000_000, 1_700_000_001, Number.MAX_SAFE_INTEGER];
+    for (const s1 of statuses)
+      for (const s2 of statuses)
+        for (const t1 of times)
+          for (const t2 of times) {
+            const known = advancePosition(s1, t1)!;
+            const next = advancePosition(s2, t2)!;
+            expect([s1, t1, s2, t2, known < next]).toEqual([
+              s1,
+              t1,
+              s2,
+              t2,
+              supersedes({ status: s1, updatedAt: t1 }, { status: s2, updatedAt: t2 }),
+            ]);
+          }
+  });
+
+  it('sort a stored attempt without a time after every time of its rank, before the next rank', () => {
+    const none = advancePosition('pending_payment', undefined)!;
+    expect(none > advancePosition('declined', Number.MAX_SAFE_INTEGER)!).toBe(true);
+    expect(none < advancePosition('expired', 0)!).toBe(true);
+    expect(none).toBe(`1:${'9'.repeat(16)}`);
+  });
+
+  it.each([-1, 1.5, Number.MAX_SAFE_INTEGER + 1, Number.NaN, Number.POSITIVE_INFINITY])(
+    'have no position for a provider time of %p',
+    (time) => {
+      expect(advancePosition('paid', time)).toBeUndefined();
+    },
+  );
 });
 
 describe('mirrorsOf and summaryFromItem: what the list index projects', () => {
@@ -185,7 +385,7 @@ describe('mirrorsOf and summaryFromItem: what the list index projects', () => {
     });
   });
 
-  it('mirror zeros and nothing else for a payment with no attempt', () => {
+  it('mirror zeros where the list needs a number, and nothing else, for a payment with no attempt', () => {
     const record = { ...aPayment(), attempts: {}, currentAttempt: 'att_none' };
     expect(mirrorsOf(record)).toEqual({
       status: { S: record.status },
@@ -193,7 +393,7 @@ describe('mirrorsOf and summaryFromItem: what the list index projects', () => {
       order_ids: { L: [] },
       amount_cents: { N: '0' },
       currency: { S: '' },
-      amount_refunded_cents: { N: '0' },
+      amount_refunded_cents: undefined,
       paid_at: undefined,
       payment_method: undefined,
       card: undefined,
