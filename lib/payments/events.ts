@@ -3,7 +3,7 @@
  * moves forward to a new status) is one conditional write with no read before it; anything else
  * (a late payment, a second order paid, an attempt still being created, a same-status update)
  * reads the record and applies lib/payments/record.ts's rules, which the one-write path agrees
- * with by construction (tests/unit/events-fast-path.test.ts checks it).
+ * with by construction (the store contract, tests/support/store-contract.ts, checks it).
  */
 import type { PaymentRecord } from './model.js';
 import type { AttemptAdvance, OrderSnapshot, OrderTag, PaymentStore } from './ports.js';

@@ -103,8 +103,9 @@ function attemptItem(a: Attempt, moving: boolean): AttributeValue {
  */
 export function advanceableAttempt(record: PaymentRecord): Attempt | undefined {
   const a = record.attempts[record.currentAttempt];
-  if (a?.phase !== 'recorded' || a.orderId === undefined || a.status === undefined) return undefined;
+  if (a?.phase !== 'recorded' || a.orderId === undefined) return undefined;
   if (record.paidAttempt !== undefined && record.paidAttempt !== a.id) return undefined;
+  // The payment always has a status: an attempt without one never equals it.
   return record.status === a.status ? a : undefined;
 }
 

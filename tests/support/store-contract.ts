@@ -151,6 +151,20 @@ export function describeStoreContract(name: string, subject: () => PaymentStore)
       expect(expected.status).toBe('refunded');
     });
 
+    it('lets one of five concurrent copies of an advance through, and records it once', async () => {
+      const store = subject();
+      const attempt = anAttempt({ status: 'pending_payment' });
+      const record = fresh(aPayment([attempt]));
+      await store.insert(record);
+      const tag = { merchant: record.merchant, referenceId: record.referenceId, attemptId: attempt.id };
+      const advance = ordinaryAdvance(tag, aSnapshot(attempt, 'paid'), { source: 'webhook:evt_c', at })!;
+      const results = await Promise.all(Array.from({ length: 5 }, () => store.advanceAttempt(advance)));
+      expect(results.filter((r) => r.ok)).toHaveLength(1);
+      const stored = (await store.get(record.merchant, record.referenceId))!;
+      expect(stored.history.filter((h) => h.source === 'webhook:evt_c')).toHaveLength(1);
+      expect(stored.version).toBe(record.version + 1);
+    });
+
     it('advances an attempt stored without a provider time to a higher rank, never to the same one', async () => {
       const store = subject();
       const attempt = anAttempt({ status: 'pending_payment', providerUpdatedAt: undefined });

@@ -72,6 +72,35 @@ describe('redact', () => {
     expect(shows(value, secret)).toBe(false);
   });
 
+  // Each string holds one rule's trigger and nothing else a rule needs: the pre-scan that skips
+  // strings no rule can match must let each of them through to its rule.
+  it.each([
+    ['key_x1', REDACTED],
+    ['tok_x1', REDACTED],
+    ['bearer abc', REDACTED],
+    ['Basic\tabc', REDACTED],
+    ['a@b', REDACTED],
+    ['//user@host', `//${REDACTED}@host`],
+    ['12345678', REDACTED],
+    ['1234-5678', REDACTED],
+    ['(55) 1234 56', `(${REDACTED}`],
+    ['token=abc', `token:"${REDACTED}"`],
+    ['name: Juan', `name:"${REDACTED}"`],
+    ['1234567', '1234567'],
+    ['keyboard tokens', 'keyboard tokens'],
+    ['basically bearer', 'basically bearer'],
+  ])('redacts %p as %p', (text, expected) => {
+    expect(redact({ text })).toEqual({ text: expected });
+  });
+
+  it('removes a value this request sent from a string no pattern matches, and from one a pattern does', () => {
+    rememberSensitiveValues(['Eufrosina']);
+    expect(redact({ a: 'hola Eufrosina', b: 'Eufrosina a@b' })).toEqual({
+      a: `hola ${REDACTED}`,
+      b: `${REDACTED} ${REDACTED}`,
+    });
+  });
+
   it.each(CARDS)('removes the card-like number %s wherever it is', (card) => {
     for (const value of [
       card,
