@@ -1,7 +1,7 @@
 /**
  * PaymentStore on DynamoDB: one item per payment (lib/store/payment-item.ts), every write
  * conditional on the stored version, except the webhook's one-round-trip advance, whose condition
- * holds exactly when it agrees with the general rules (lib/payments/events.ts).
+ * holds only when it agrees with the general rules (lib/payments/events.ts).
  */
 import {
   type AttributeValue,
