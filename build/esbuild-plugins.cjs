@@ -6,13 +6,12 @@
 // `WebSocket`/`CloseEvent`/`MessageEvent` getters load undici: ~25 ms of init for nothing
 // (measured on Node 24, bench/README.md). @middy/util imports node:http that way. A CommonJS
 // `require` (the bundle's banner defines one) reads nothing by itself. So every ESM import of a
-// builtin becomes a small module that requires it and re-exports its properties, except the
-// getters below that load a whole subsystem (importing one of them by name fails the build).
-const LAZY_GETTERS = {
-  'node:http': ['WebSocket', 'CloseEvent', 'MessageEvent'], // undici
-  'node:https': ['WebSocket', 'CloseEvent', 'MessageEvent'],
-  'node:crypto': ['webcrypto', 'subtle'], // the Web Crypto implementation
-};
+// builtin becomes a small module that requires it and re-exports its properties. Not its getters:
+// each re-export is read at import, and a getter may load a whole subsystem (node:http's WebSocket
+// loads undici, node:crypto's webcrypto the Web Crypto implementation) or warn (node:crypto's
+// `fips` prints a DeprecationWarning on every cold start). Only the getters below are re-exported;
+// importing another by name fails the build ("No matching export"): add it here then.
+const GETTERS_KEPT = { 'node:async_hooks': ['AsyncLocalStorage'] };
 // (Go regular expressions: no lookahead, so node:module is let through in onResolve.)
 const LAZY_BUILTINS = /^node:/;
 
@@ -26,10 +25,10 @@ const builtinsThroughRequire = {
     );
     build.onLoad({ filter: /.*/, namespace: 'builtin-through-require' }, (args) => {
       const real = require(args.path);
-      const skipped = LAZY_GETTERS[args.path] ?? [];
-      const names = Object.keys(Object.getOwnPropertyDescriptors(real)).filter(
-        (name) => /^[A-Za-z_$][\w$]*$/.test(name) && name !== 'default' && !skipped.includes(name),
-      );
+      const names = Object.entries(Object.getOwnPropertyDescriptors(real))
+        .filter(([name, d]) => !d.get || (GETTERS_KEPT[args.path] ?? []).includes(name))
+        .map(([name]) => name)
+        .filter((name) => /^[A-Za-z_$][\w$]*$/.test(name) && name !== 'default');
       const lines = [
         `const m = require(${JSON.stringify(args.path)});`,
         'export default m;',
