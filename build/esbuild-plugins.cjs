@@ -11,7 +11,12 @@
 // loads undici, node:crypto's webcrypto the Web Crypto implementation) or warn (node:crypto's
 // `fips` prints a DeprecationWarning on every cold start). Only the getters below are re-exported;
 // importing another by name fails the build ("No matching export"): add it here then.
-const GETTERS_KEPT = { 'node:async_hooks': ['AsyncLocalStorage'] };
+const GETTERS_KEPT = {
+  'node:async_hooks': ['AsyncLocalStorage'], // Powertools
+  // The AWS SDK, when it is bundled (the bench's "SDK bundled" builds): cheap to read.
+  'node:crypto': ['getRandomValues'],
+  'node:fs': ['ReadStream'],
+};
 // (Go regular expressions: no lookahead, so node:module is let through in onResolve.)
 const LAZY_BUILTINS = /^node:/;
 
