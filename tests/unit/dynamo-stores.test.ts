@@ -24,6 +24,7 @@ import { LIST_INDEX, listShard, toItem } from '../../lib/store/payment-item.js';
 import { DynamoPaymentStore } from '../../lib/store/payments.js';
 import { type Item, table } from '../../lib/store/table.js';
 import { indexProjection } from '../support/dynamodb.js';
+import { legacyItem } from '../support/legacy-item.js';
 import { anAttempt, aPayment, aSnapshot, MERCHANT } from '../support/records.js';
 import { describeMerchantStoreContract, describeStoreContract } from '../support/store-contract.js';
 
@@ -535,31 +536,7 @@ describe('DynamoPaymentStore', () => {
     const attempt = anAttempt({ status: 'pending_payment', providerUpdatedAt: 1_700_000_100 });
     const record = aPayment([attempt]);
     const item = toItem(record, 1);
-    const {
-      advance_key: _k,
-      advance_position: _p,
-      provider_status,
-      provider_updated_at,
-      checkout_url,
-      ...rest
-    } = item;
-    const legacy = {
-      ...rest,
-      attempts: {
-        M: {
-          [attempt.id]: {
-            M: {
-              ...item.attempts!.M![attempt.id]!.M!,
-              status: item.status!,
-              rank: { N: '1' },
-              provider_status: provider_status!,
-              provider_updated_at: provider_updated_at!,
-              checkout_url: checkout_url!,
-            },
-          },
-        },
-      },
-    };
+    const legacy = legacyItem(item);
     await d.client.send(new PutItemCommand({ TableName: 'payments', Item: legacy }));
     const tag = { merchant: record.merchant, referenceId: record.referenceId, attemptId: attempt.id };
     const paid = ordinaryAdvance(tag, aSnapshot(attempt, 'paid'), { source: 'webhook:e1', at })!;

@@ -41,6 +41,7 @@ import {
 } from '../../lib/store/payment-item.js';
 import { conditional, table } from '../../lib/store/table.js';
 import { indexProjection } from '../support/dynamodb.js';
+import { legacyItem } from '../support/legacy-item.js';
 import { summaryOf } from '../support/memory-store.js';
 import { anAttempt, aPayment } from '../support/records.js';
 
@@ -232,33 +233,15 @@ describe('toItem and fromItem', () => {
     });
     const record = aPayment([current]);
     const item = toItem(record, CHANGED_AT);
-    const {
-      advance_key: _k,
-      advance_position: _p,
-      provider_status,
-      provider_updated_at,
-      checkout_url,
-      ...rest
-    } = item;
-    const legacy = {
-      ...rest,
-      attempts: {
-        M: {
-          [current.id]: {
-            M: {
-              ...item.attempts!.M![current.id]!.M!,
-              status: item.status!,
-              rank: { N: '3' },
-              provider_status: provider_status!,
-              provider_updated_at: provider_updated_at!,
-              checkout_url: checkout_url!,
-              paid_at: item.paid_at!,
-              payment_method: item.payment_method!,
-            },
-          },
-        },
-      },
-    };
+    const legacy = legacyItem(item);
+    expect(legacy).not.toHaveProperty('advance_key');
+    expect(legacy).not.toHaveProperty('provider_status');
+    expect(legacy.attempts!.M![current.id]!.M!).toMatchObject({
+      status: { S: 'paid' },
+      rank: { N: '3' },
+      provider_status: { S: 'paid' },
+      paid_at: { N: '1700000200' },
+    });
     expect(fromItem(legacy)).toEqual(record);
     // Without the key, the moving fields at the payment level are only mirrors: not read back.
     expect(
