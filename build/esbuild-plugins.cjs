@@ -12,7 +12,7 @@
 // `fips` prints a DeprecationWarning on every cold start). Only the getters below are re-exported;
 // importing another by name fails the build ("No matching export"): add it here then.
 const GETTERS_KEPT = {
-  'node:async_hooks': ['AsyncLocalStorage'], // Powertools
+  'node:async_hooks': ['AsyncLocalStorage'], // Powertools (the bench's empty+powertools reference)
   // The AWS SDK, when it is bundled (the bench's "SDK bundled" builds): cheap to read.
   'node:crypto': ['getRandomValues'],
   'node:fs': ['ReadStream'],

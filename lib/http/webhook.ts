@@ -9,7 +9,7 @@ import { ErrorCode } from '../payments/errors.js';
 import { applyOrderEvent } from '../payments/events.js';
 import { type PaymentProvider, type PaymentStore, WebhookConfigError } from '../payments/ports.js';
 import type { Logger } from './logger.js';
-import type { PagosMetrics } from './metrics.js';
+import { MetricName, type PagosMetrics } from './metrics.js';
 import { rememberSensitiveValues, sensitiveValuesIn } from './redact.js';
 import { type JsonResult, jsonResponse } from './responses.js';
 
@@ -115,7 +115,7 @@ export async function handleWebhook(
   // Fields, not lines: the one `request done` line of this request carries them (a line per step
   // was most of a webhook's own CPU time, bench/README.md).
   logger.appendKeys({ digest_form: check.form });
-  deps.metrics.count('WebhooksVerified', { DigestForm: check.form });
+  deps.metrics.count(MetricName.webhooksVerified, { DigestForm: check.form });
 
   let parsed: unknown;
   try {

@@ -1,6 +1,6 @@
 /**
  * What the notification pipeline counts. The EMF lines are written by lib/http/metrics.ts
- * (Powertools Metrics, namespace `Pagos`, dimension `Stage`); the alarms in serverless.yml watch
+ * (namespace `Pagos`, dimension `Stage`); the alarms in serverless.yml watch
  * `DeadNotifications`, `LatePayments` and `PaidTwice` with exactly that namespace and dimension.
  */
 

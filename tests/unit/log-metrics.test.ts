@@ -1,7 +1,8 @@
 /**
- * The EMF lines Powertools Metrics writes for Pagos: namespace `Pagos`, only the `Stage`
+ * The EMF lines lib/http/metrics.ts writes for Pagos: namespace `Pagos`, only the `Stage`
  * dimension (the DeadNotificationsAlarm matches exactly that), and what each answer counts.
  */
+import { jest } from '@jest/globals';
 import middy from '@middy/core';
 import { createLogger } from '../../lib/http/logger.js';
 import { countPagosSuccess, PagosMetrics, pagosErrorCounts, webhookCounts } from '../../lib/http/metrics.js';
@@ -48,29 +49,154 @@ it('batches plain counts into one line at publish, with the Stage dimension only
   ]);
 });
 
-it('writes a count with its own dimension at once, on its own line', () => {
+const directive = (dimensions: string[], ...names: string[]) => ({
+  Namespace: 'Pagos',
+  Dimensions: [['Stage', ...dimensions]],
+  Metrics: names.map((Name) => ({ Name, Unit: 'Count' })),
+});
+const directives = (line: Record<string, unknown>) =>
+  (line._aws as { CloudWatchMetrics: unknown[] }).CloudWatchMetrics;
+
+it('one line per publish: each dimension set is a directive of its own, sharing the top level', () => {
   const m = metrics();
+  const before = Date.now();
   m.count('PaymentsCreated');
   m.count('ConektaErrors', { status: '504' });
+  m.count('RateLimited', { limit: 'provider' });
+  m.count('WebhooksRejected', { status: '504' });
+  expect(lines).toEqual([]);
+  m.publishStoredMetrics();
   expect(emf()).toEqual([
-    expect.objectContaining({
-      _aws: expect.objectContaining({
+    {
+      _aws: {
+        Timestamp: expect.any(Number),
         CloudWatchMetrics: [
-          {
-            Namespace: 'Pagos',
-            Dimensions: [['Stage', 'status']],
-            Metrics: [{ Name: 'ConektaErrors', Unit: 'Count' }],
-          },
+          directive([], 'PaymentsCreated'),
+          directive(['status'], 'ConektaErrors', 'WebhooksRejected'),
+          directive(['limit'], 'RateLimited'),
         ],
-      }),
+      },
       Stage: 'prod',
+      PaymentsCreated: 1,
       status: '504',
       ConektaErrors: 1,
-    }),
+      WebhooksRejected: 1,
+      limit: 'provider',
+      RateLimited: 1,
+    },
   ]);
+  const stamp = (emf()[0]!._aws as { Timestamp: number }).Timestamp;
+  expect(stamp).toBeGreaterThanOrEqual(before);
+  expect(stamp).toBeLessThanOrEqual(Date.now());
+});
+
+type Counted = [string, Record<string, string>];
+it.each<[string, [Counted, Counted]]>([
+  [
+    'a dimension already on the line with another value',
+    [
+      ['ConektaErrors', { status: '504' }],
+      ['RateLimited', { status: '429' }],
+    ],
+  ],
+  [
+    'a name already under another dimension set',
+    [
+      ['Answers', {}],
+      ['Answers', { outcome: 'ok' }],
+    ],
+  ],
+  [
+    'a name already under no dimension set',
+    [
+      ['Answers', { outcome: 'ok' }],
+      ['Answers', {}],
+    ],
+  ],
+  [
+    'a dimension named like a stored metric',
+    [
+      ['limit', {}],
+      ['RateLimited', { limit: 'key' }],
+    ],
+  ],
+  [
+    'a metric named like a stored dimension',
+    [
+      ['RateLimited', { limit: 'key' }],
+      ['limit', {}],
+    ],
+  ],
+])('%s: the stored line is written first', (_, [first, second]) => {
+  const m = metrics();
+  m.count(...first);
+  m.count(...second);
+  expect(emf()).toEqual([expect.objectContaining({ [first[0]]: 1, ...first[1] })]);
+  expect(directives(emf()[0]!)).toEqual([directive(Object.keys(first[1]), first[0])]);
   m.publishStoredMetrics();
-  expect(emf()[1]).toMatchObject({ PaymentsCreated: 1 });
-  expect(emf()[1]).not.toHaveProperty('status');
+  expect(emf()[1]).toEqual(expect.objectContaining({ [second[0]]: 1, ...second[1] }));
+  expect(directives(emf()[1]!)).toEqual([directive(Object.keys(second[1]), second[0])]);
+});
+
+it('the same count again is one more value of 1, up to 100 values; the 101st starts a line', () => {
+  const m = metrics();
+  for (let i = 0; i < 101; i += 1) m.count('NotificationsDelivered');
+  expect(emf()).toEqual([expect.objectContaining({ NotificationsDelivered: new Array(100).fill(1) })]);
+  m.publishStoredMetrics();
+  expect(emf()[1]).toEqual(expect.objectContaining({ NotificationsDelivered: 1 }));
+  expect(emf()).toHaveLength(2);
+});
+
+it('100 members on a line (names, dimensions): the next new name starts a line', () => {
+  const m = metrics();
+  for (let i = 0; i < 99; i += 1) m.count(`M${i}`);
+  m.count('X', { d: 'v' }); // the 100th and 101st members
+  m.count('M0'); // a stored name: one more value, still on the line
+  expect(lines).toEqual([]);
+  m.count('Y');
+  expect(emf()).toHaveLength(1);
+  expect(emf()[0]).toMatchObject({ M0: [1, 1], M98: 1, X: 1, d: 'v' });
+  expect(emf()[0]).not.toHaveProperty('Y');
+  m.publishStoredMetrics();
+  expect(emf()[1]).toEqual(expect.objectContaining({ Y: 1 }));
+  expect(directives(emf()[1]!)).toEqual([directive([], 'Y')]);
+});
+
+it('exactly 100 members fit: the 100th new name joins the line, the 101st starts one', () => {
+  const m = metrics();
+  for (let i = 0; i < 100; i += 1) m.count(`M${i}`);
+  expect(lines).toEqual([]);
+  m.count('M100');
+  expect(emf()).toHaveLength(1);
+  expect(directives(emf()[0]!)).toEqual([directive([], ...Array.from({ length: 100 }, (_, i) => `M${i}`))]);
+  m.publishStoredMetrics();
+  expect(directives(emf()[1]!)).toEqual([directive([], 'M100')]);
+});
+
+it('by default, every line goes to stdout, one per write, ending in a newline', () => {
+  const write = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
+  try {
+    new PagosMetrics({ stage: 'prod' }).count('X', {}, { id: 'a' });
+    expect(write).toHaveBeenCalledTimes(1);
+    const [text] = write.mock.calls[0] as [string];
+    expect(text.endsWith('}\n')).toBe(true);
+    expect(JSON.parse(text)).toMatchObject({ X: 1, id: 'a', Stage: 'prod' });
+  } finally {
+    write.mockRestore();
+  }
+});
+
+it('a count with metadata is written at once and leaves the stored line alone', () => {
+  const m = metrics();
+  m.count('NotificationsDelivered');
+  m.count('DeadNotifications', { reason: 'x' }, { notification_id: 'ntf_1' });
+  expect(emf()).toEqual([
+    expect.objectContaining({ DeadNotifications: 1, reason: 'x', notification_id: 'ntf_1' }),
+  ]);
+  expect(directives(emf()[0]!)).toEqual([directive(['reason'], 'DeadNotifications')]);
+  m.publishStoredMetrics();
+  expect(emf()[1]).toEqual(expect.objectContaining({ NotificationsDelivered: 1 }));
+  expect(emf()[1]).not.toHaveProperty('notification_id');
 });
 
 it('DeadNotifications: the name, namespace and dimension the alarm watches, ids as metadata', () => {
@@ -134,6 +260,10 @@ describe('RateLimited: Pagos refusing with 429 rate_limited, by the limit that r
     expect(pagosErrorCounts(limited, error)).toEqual([{ name: 'RateLimited', dimensions: { limit } }]);
   });
 
+  it("unknown: a 429 that is neither Pagos's own error nor Conekta's answer (a bug to look for)", () => {
+    expect(pagosErrorCounts(limited)).toEqual([{ name: 'RateLimited', dimensions: { limit: 'unknown' } }]);
+  });
+
   it("provider: Conekta's own 429 (the answer has a provider part), also a ConektaErrors 429", () => {
     expect(pagosErrorCounts(problem(429, 'rate_limited', { name: 'conekta', status: 429 }))).toEqual([
       { name: 'RateLimited', dimensions: { limit: 'provider' } },
@@ -191,6 +321,8 @@ const received = (outcome: string) => summarizeAnswer(jsonResponse(200, { receiv
 it.each([
   [received('applied'), [{ name: 'WebhooksAccepted' }]],
   [received('stale'), [{ name: 'WebhooksAccepted' }, { name: 'WebhooksStale' }]],
+  [problem(400, 'invalid_json'), [{ name: 'WebhooksRejected', dimensions: { reason: 'invalid_json' } }]],
+  [received('ping'), [{ name: 'WebhooksAccepted' }]],
   [
     problem(401, 'invalid_signature'),
     [{ name: 'WebhooksRejected', dimensions: { reason: 'invalid_signature' } }],
