@@ -60,7 +60,7 @@ type DimensionSet = { dimensions: Record<string, string>; counts: Map<string, nu
 export class PagosMetrics implements Counter {
   readonly #options: PagosMetricsOptions;
   #sets = new Map<string, DimensionSet>();
-  /** Every top-level member of the line: the Stage, dimension values, metric names. */
+  /** The line's top-level members so far: each dimension with its value, each metric name with its set. */
   #members = new Map<string, string>();
 
   constructor(options: PagosMetricsOptions) {
