@@ -353,6 +353,9 @@ async function webhookLevels(s: Servers, handler: Child, floor: Child): Promise<
         level[kind as keyof typeof runs].push(await run(c, PLAN.events));
     }
     result.levels.push(level);
+    // Each round's own ratio, for telling a level's spread from its median.
+    const ratios = level.notify.map((run, k) => (run.perSecond / level.floor[k]!.perSecond).toFixed(2));
+    log(`webhook level c=${c}: round ratios ${ratios.join(' ')}`);
     result.memory.push(await handler.request<Memory>({ cmd: 'memory', gc: c === LEVELS.at(-1) }, 10_000));
   }
   result.storefrontHits = s.storefront.hits() - hitsBefore;

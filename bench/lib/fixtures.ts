@@ -1,8 +1,17 @@
 /** What the bench sends: README's seed request, and Conekta's order.paid for a seeded payment. */
 import type { KeyObject } from 'node:crypto';
 import type { PaymentRecord } from '../../lib/payments/model.js';
+import { publicOrderBody } from '../../lib/providers/conekta/mapping.js';
 import type { DynamoPaymentStore } from '../../lib/store/payments.js';
-import { orderEvent, signedBody } from '../../tests/support/conekta-events.js';
+import {
+  buildOrder,
+  cardCharge,
+  type Order,
+  PaymentStatus,
+  TEST_CARDS,
+  withCharge,
+} from '../../local/conekta-sandbox/orders.js';
+import { type EventOrder, orderEvent, signedBody } from '../../tests/support/conekta-events.js';
 import { anAttempt, aPayment } from '../../tests/support/records.js';
 
 export const MERCHANT_SECRET = 'key_test_bench0000000000000000000000';
@@ -30,6 +39,39 @@ export function seedRequest(referenceId: string, notificationUrl: string, secret
 
 export type SeededPayment = { merchant: string; referenceId: string; orderId: string; attemptId: string };
 
+const CREATED_AT = 1_700_000_000;
+const PAID_AT = 1_700_000_050;
+
+/**
+ * The order Conekta makes for the README's seed request, built by the sandbox from the request
+ * create sends: buyer, one line item, the hosted checkout, our metadata. Full size, so the seeded
+ * item and the signed event weigh what real ones do (a create's item is ~2.6 KB, its stored copy
+ * of this order most of it).
+ */
+function linkOrder(p: SeededPayment): Order {
+  const order = buildOrder(
+    {
+      currency: 'MXN',
+      customer_info: { name: 'andres jaro', email: 'andres@example.com', phone: '5555555555' },
+      line_items: [{ name: p.referenceId, unit_price: 100_000, quantity: 1 }],
+      metadata: { reference_id: p.referenceId, pagos_merchant: p.merchant, pagos_attempt: p.attemptId },
+      checkout: {
+        type: 'HostedPayment',
+        name: `Pago ${p.referenceId}`,
+        allowed_payment_methods: ['card', 'cash', 'bank_transfer'],
+        success_url: 'http://template.pow.la/conekta/conekta_order',
+        failure_url: 'http://template.pow.la/conekta/conekta_order',
+        expires_at: CREATED_AT + 3 * 86_400,
+        monthly_installments_enabled: false,
+      },
+    },
+    'https://pay.conekta.com',
+    { now: CREATED_AT, livemode: false },
+  );
+  // The sandbox names its own order; the seeded attempt names this one.
+  return JSON.parse(JSON.stringify(order).replaceAll(order.id, p.orderId)) as Order;
+}
+
 /** A created payment link (one recorded attempt, status created), as a create leaves it. */
 export function createdPayment(
   merchant: string,
@@ -37,13 +79,18 @@ export function createdPayment(
   notificationUrl: string | undefined,
 ): PaymentRecord {
   const orderId = `ord_${referenceId.replace(/\W/g, '').slice(-17).padStart(17, '0')}`;
-  const attempt = anAttempt({ orderId, status: 'created', providerUpdatedAt: 1_700_000_000 });
+  const attempt = anAttempt({ orderId, status: 'created', providerUpdatedAt: CREATED_AT });
+  const order = linkOrder({ merchant, referenceId, orderId, attemptId: attempt.id });
   return aPayment([attempt], {
     merchant,
     referenceId,
     provider: 'conekta',
     notificationUrl,
-    replayOrder: JSON.stringify({ id: orderId, object: 'order' }),
+    // What create stores: the order without the buyer's data, and the change it made.
+    replayOrder: JSON.stringify(publicOrderBody(order)),
+    history: [
+      { status: 'created', at: new Date(CREATED_AT * 1000).toISOString(), source: 'create', orderId },
+    ],
   });
 }
 
@@ -61,25 +108,19 @@ export async function seedPayment(
   return { merchant, referenceId, orderId: attempt.orderId!, attemptId: attempt.id };
 }
 
-/** Conekta's order.paid for the payment, signed like Conekta signs it (digest header). */
+/**
+ * Conekta's order.paid for the payment, signed like Conekta signs it (digest header): the whole
+ * order, paid by card through the checkout, as the event's `data.object` carries it.
+ */
 export function paidEvent(p: SeededPayment, privateKey: KeyObject): { body: Buffer; digest: string } {
-  const event = orderEvent('order.paid', {
-    id: p.orderId,
-    payment_status: 'paid',
-    updated_at: 1_700_000_100,
-    metadata: { reference_id: p.referenceId, pagos_merchant: p.merchant, pagos_attempt: p.attemptId },
-    charges: {
-      object: 'list',
-      has_more: false,
-      data: [
-        {
-          id: 'ch_bench',
-          status: 'paid',
-          paid_at: 1_700_000_050,
-          payment_method: { object: 'card_payment', type: 'credit' },
-        },
-      ],
-    },
-  });
+  const order = linkOrder(p);
+  const clock = { now: PAID_AT };
+  const paid = withCharge(
+    order,
+    cardCharge(order, TEST_CARDS.tok_test_visa_4242, clock),
+    PaymentStatus.paid,
+    clock,
+  );
+  const event = orderEvent('order.paid', { ...paid, updated_at: PAID_AT + 50 } as EventOrder);
   return signedBody(event, { publicKeyPem: '', privateKey });
 }
