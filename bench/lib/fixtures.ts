@@ -79,8 +79,10 @@ export function createdPayment(
   notificationUrl: string | undefined,
 ): PaymentRecord {
   const orderId = `ord_${referenceId.replace(/\W/g, '').slice(-17).padStart(17, '0')}`;
-  const attempt = anAttempt({ orderId, status: 'created', providerUpdatedAt: CREATED_AT });
-  const order = linkOrder({ merchant, referenceId, orderId, attemptId: attempt.id });
+  const created = { orderId, status: 'created', providerUpdatedAt: CREATED_AT } as const;
+  const { id } = anAttempt(created);
+  const order = linkOrder({ merchant, referenceId, orderId, attemptId: id });
+  const attempt = anAttempt({ ...created, id, checkoutUrl: order.checkout?.url });
   return aPayment([attempt], {
     merchant,
     referenceId,
