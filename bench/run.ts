@@ -4,7 +4,7 @@
  * ratios from one run. Prints a table; the full run writes bench/results.json. See bench/README.md.
  */
 import { createPrivateKey, generateKeyPairSync } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,6 +31,7 @@ import {
   notificationThroughput,
   type ThroughputResult,
 } from './lib/notifications.js';
+import { processCpuMs } from './lib/process-cpu.js';
 import { kib, ms, type Row, renderTable, signedMs, times, verdict } from './lib/report.js';
 import { dynamoOperation, methodAndPath, startCountingProxy, startStorefront } from './lib/servers.js';
 import { addSeries, median, round, type Summary, summarize } from './lib/stats.js';
@@ -267,22 +268,6 @@ type WebhookRun = {
   memory: Memory[];
 };
 
-/**
- * A process's CPU time so far (user + system), from /proc/<pid>/stat in USER_HZ ticks (100 per
- * second on Linux): coarse (10 ms), so only read around runs of a second or more.
- */
-async function processCpuMs(pid: number | undefined): Promise<number | undefined> {
-  if (pid === undefined) return undefined;
-  try {
-    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the command name, which is in parentheses and may hold spaces.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * 10;
-  } catch {
-    return undefined;
-  }
-}
-
 async function webhookThroughput(
   s: Servers,
   files: Record<string, string>,
@@ -296,26 +281,33 @@ async function webhookThroughput(
     'webhook child',
     ['--expose-gc'],
   );
-  // Also seeds and signs for the webhook child, so that one's memory is the handler's.
-  const floor = startChild(
+  const floor = startChild(files['update-floor']!, env, 'update-floor child');
+  // Seeds and signs for both, in a process of its own: the webhook child's memory is the
+  // handler's, and neither measured process is warmed by thousands of seeding writes.
+  const seeder = startChild(
     files['update-floor']!,
     { ...env, BENCH_WEBHOOK_PRIVATE_KEY: keys.privateKeyPem },
-    'update-floor child',
+    'seeder child',
   );
   try {
-    return await webhookLevels(s, handler, floor);
+    return await webhookLevels(s, { handler, floor, seeder });
   } finally {
-    await Promise.all([handler.stop(), floor.stop()]);
+    await Promise.all([handler.stop(), floor.stop(), seeder.stop()]);
   }
 }
 
-async function webhookLevels(s: Servers, handler: Child, floor: Child): Promise<WebhookRun> {
+async function webhookLevels(
+  s: Servers,
+  { handler, floor, seeder }: { handler: Child; floor: Child; seeder: Child },
+): Promise<WebhookRun> {
   const count = PLAN.eventWarmup + PLAN.events * PLAN.webhookRounds * LEVELS.length;
   const seedMs = 30_000 + count * 50;
   const url = s.storefront.url;
-  await floor.request({ cmd: 'seed', count, prefix: 'wf', notificationUrl: url }, seedMs);
-  const events = await floor.request({ cmd: 'events', count, prefix: 'wn', notificationUrl: url }, seedMs);
+  const payments = await seeder.request({ cmd: 'seed', count, prefix: 'wf', notificationUrl: url }, seedMs);
+  await floor.request({ cmd: 'prepare', payments }, seedMs);
+  const events = await seeder.request({ cmd: 'events', count, prefix: 'wn', notificationUrl: url }, seedMs);
   await handler.request({ cmd: 'prepare', variant: 'notify', events }, seedMs);
+  await seeder.stop();
   const hitsBefore = s.storefront.hits();
   const load = async (child: Child, params: Record<string, string>, concurrency: number, n: number) => {
     const dbBefore = await processCpuMs(s.ddb.pid);

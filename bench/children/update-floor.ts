@@ -1,14 +1,14 @@
 /**
- * Child: seeds payments for the webhook child (and signs its events), and runs the webhook's
- * floor on DynamoDB Local: one raw conditional UpdateItem per seeded payment (created -> paid) on
- * the same kind of item, the least any webhook that records a status change can do.
+ * Child: runs the webhook's floor on DynamoDB Local: one raw conditional UpdateItem per seeded
+ * payment (created -> paid) on the same kind of item, the least any webhook that records a status
+ * change can do. Another instance seeds the payments (and signs the webhook child's events), so
+ * the two measured processes start equally cold: the seeder's thousands of writes warm neither.
  */
 import { createPrivateKey } from 'node:crypto';
 import { DynamoDBClient, UpdateItemCommand, type UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
-import { paymentKey } from '../../lib/store/payment-item.js';
 import { DynamoPaymentStore } from '../../lib/store/payments.js';
 import { table as tableOf } from '../../lib/store/table.js';
-import { paidEvent, reference, seedPayment } from '../lib/fixtures.js';
+import { floorUpdate, paidEvent, reference, type SeededPayment, seedPayment } from '../lib/fixtures.js';
 import { runPool, serveCommands } from '../lib/serve.js';
 import { runLoad, takeFrom } from './load.js';
 
@@ -16,21 +16,7 @@ const table = process.env.PAYMENTS_TABLE!;
 const db = new DynamoDBClient({});
 const store = new DynamoPaymentStore(tableOf(db, table));
 const prepared: UpdateItemCommandInput[] = [];
-
-function paidUpdate(merchant: string, referenceId: string): UpdateItemCommandInput {
-  return {
-    TableName: table,
-    Key: paymentKey(merchant, referenceId),
-    UpdateExpression: 'SET #status = :paid, updated_at = :at',
-    ConditionExpression: '#status = :created',
-    ExpressionAttributeNames: { '#status': 'status' },
-    ExpressionAttributeValues: {
-      ':paid': { S: 'paid' },
-      ':created': { S: 'created' },
-      ':at': { S: new Date().toISOString() },
-    },
-  };
-}
+type Seeded = Pick<SeededPayment, 'merchant' | 'referenceId'>;
 
 async function seed(message: Record<string, unknown>) {
   const { count, prefix, notificationUrl } = message as {
@@ -38,11 +24,19 @@ async function seed(message: Record<string, unknown>) {
     prefix: string;
     notificationUrl?: string;
   };
+  const seeded: Seeded[] = [];
   const indexes = Array.from({ length: count }, (_, i) => i);
   await runPool(indexes, 16, Number.POSITIVE_INFINITY, async (i) => {
     const p = await seedPayment(store, 'conekta:bench_floor:test', reference(prefix, i), notificationUrl);
-    prepared.push(paidUpdate(p.merchant, p.referenceId));
+    seeded.push({ merchant: p.merchant, referenceId: p.referenceId });
   });
+  return seeded;
+}
+
+/** The floor's writes for payments another instance seeded, before any timing starts. */
+async function prepare(message: Record<string, unknown>) {
+  const { payments } = message as { payments: Seeded[] };
+  prepared.push(...payments.map((p) => floorUpdate(table, p)));
   return { prepared: prepared.length };
 }
 
@@ -71,4 +65,4 @@ async function events(message: Record<string, unknown>) {
   return signed;
 }
 
-serveCommands({ seed, run, events });
+serveCommands({ seed, prepare, run, events });

@@ -1,7 +1,9 @@
 /** What the bench sends: README's seed request, and Conekta's order.paid for a seeded payment. */
 import type { KeyObject } from 'node:crypto';
+import type { UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
 import type { PaymentRecord } from '../../lib/payments/model.js';
 import { publicOrderBody } from '../../lib/providers/conekta/mapping.js';
+import { paymentKey } from '../../lib/store/payment-item.js';
 import type { DynamoPaymentStore } from '../../lib/store/payments.js';
 import {
   buildOrder,
@@ -125,4 +127,26 @@ export function paidEvent(p: SeededPayment, privateKey: KeyObject): { body: Buff
   );
   const event = orderEvent('order.paid', { ...paid, updated_at: PAID_AT + 50 } as EventOrder);
   return signedBody(event, { publicKeyPem: '', privateKey });
+}
+
+/**
+ * The webhook's floor for a seeded payment: one raw conditional UpdateItem (created -> paid), the
+ * least any webhook that records a status change can do.
+ */
+export function floorUpdate(
+  table: string,
+  p: Pick<SeededPayment, 'merchant' | 'referenceId'>,
+): UpdateItemCommandInput {
+  return {
+    TableName: table,
+    Key: paymentKey(p.merchant, p.referenceId),
+    UpdateExpression: 'SET #status = :paid, updated_at = :at',
+    ConditionExpression: '#status = :created',
+    ExpressionAttributeNames: { '#status': 'status' },
+    ExpressionAttributeValues: {
+      ':paid': { S: 'paid' },
+      ':created': { S: 'created' },
+      ':at': { S: new Date().toISOString() },
+    },
+  };
 }
