@@ -8,7 +8,7 @@ import { createPrivateKey } from 'node:crypto';
 import { DynamoDBClient, UpdateItemCommand, type UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
 import { DynamoPaymentStore } from '../../lib/store/payments.js';
 import { table as tableOf } from '../../lib/store/table.js';
-import { floorUpdate, paidEvent, reference, type SeededPayment, seedPayment } from '../lib/fixtures.js';
+import { floorUpdate, type PaymentRef, paidEvent, reference, seedPayment } from '../lib/fixtures.js';
 import { runPool, serveCommands } from '../lib/serve.js';
 import { runLoad, takeFrom } from './load.js';
 
@@ -16,7 +16,6 @@ const table = process.env.PAYMENTS_TABLE!;
 const db = new DynamoDBClient({});
 const store = new DynamoPaymentStore(tableOf(db, table));
 const prepared: UpdateItemCommandInput[] = [];
-type Seeded = Pick<SeededPayment, 'merchant' | 'referenceId'>;
 
 async function seed(message: Record<string, unknown>) {
   const { count, prefix, notificationUrl } = message as {
@@ -24,7 +23,7 @@ async function seed(message: Record<string, unknown>) {
     prefix: string;
     notificationUrl?: string;
   };
-  const seeded: Seeded[] = [];
+  const seeded: PaymentRef[] = [];
   const indexes = Array.from({ length: count }, (_, i) => i);
   await runPool(indexes, 16, Number.POSITIVE_INFINITY, async (i) => {
     const p = await seedPayment(store, 'conekta:bench_floor:test', reference(prefix, i), notificationUrl);
@@ -35,7 +34,7 @@ async function seed(message: Record<string, unknown>) {
 
 /** The floor's writes for payments another instance seeded, before any timing starts. */
 async function prepare(message: Record<string, unknown>) {
-  const { payments } = message as { payments: Seeded[] };
+  const { payments } = message as { payments: PaymentRef[] };
   prepared.push(...payments.map((p) => floorUpdate(table, p)));
   return { prepared: prepared.length };
 }

@@ -40,6 +40,8 @@ export function seedRequest(referenceId: string, notificationUrl: string, secret
 }
 
 export type SeededPayment = { merchant: string; referenceId: string; orderId: string; attemptId: string };
+/** What names a seeded payment's item. */
+export type PaymentRef = Pick<SeededPayment, 'merchant' | 'referenceId'>;
 
 const CREATED_AT = 1_700_000_000;
 const PAID_AT = 1_700_000_050;
@@ -133,10 +135,7 @@ export function paidEvent(p: SeededPayment, privateKey: KeyObject): { body: Buff
  * The webhook's floor for a seeded payment: one raw conditional UpdateItem (created -> paid), the
  * least any webhook that records a status change can do.
  */
-export function floorUpdate(
-  table: string,
-  p: Pick<SeededPayment, 'merchant' | 'referenceId'>,
-): UpdateItemCommandInput {
+export function floorUpdate(table: string, p: PaymentRef): UpdateItemCommandInput {
   return {
     TableName: table,
     Key: paymentKey(p.merchant, p.referenceId),
