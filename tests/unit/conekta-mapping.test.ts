@@ -651,7 +651,7 @@ describe('publicOrderBody', () => {
             exp_year: '30',
             auth_code: '123456',
           },
-          refunds: { data: [{ id: 'rfd_1', amount: -50, auth_code: '654321' }, null] },
+          refunds: { object: 'list', data: [{ id: 'rfd_1', amount: -50, auth_code: '654321' }, null] },
         },
         {
           id: 'ch_2',
@@ -671,6 +671,7 @@ describe('publicOrderBody', () => {
         null,
         'text',
       ],
+      has_more: false,
     },
   };
 
@@ -690,16 +691,33 @@ describe('publicOrderBody', () => {
       issuer: 'BANAMEX',
       account_type: 'credit',
     });
-    expect(kept.charges.data[0]!.refunds.data).toEqual([{ id: 'rfd_1', amount: -50 }, null]);
+    expect(kept.charges.data[0]!.refunds).toEqual({
+      object: 'list',
+      data: [{ id: 'rfd_1', amount: -50 }, null],
+    });
+    expect(kept.charges).toHaveProperty('has_more', false);
+    expect(kept.charges.data.map((c) => (c as { id?: string } | null)?.id)).toEqual([
+      'ch_1',
+      'ch_2',
+      'ch_3',
+      undefined,
+      undefined,
+    ]);
     expect(kept.charges.data[1]!.payment_method).toEqual((full.charges.data[1] as Charge).payment_method);
     expect(kept.charges.data[2]!.payment_method).toEqual((full.charges.data[2] as Charge).payment_method);
     expect(kept.charges.data.slice(3)).toEqual([null, 'text']);
   });
 
-  it('leaves the order it was given untouched', () => {
+  it('leaves the order it was given untouched, and its copy shares nothing it changed', () => {
     const before = structuredClone(full);
-    publicOrderBody(full);
+    const kept = publicOrderBody(full) as typeof full;
     expect(full).toEqual(before);
+    const [card] = full.charges.data as { payment_method: object; refunds: { data: unknown[] } }[];
+    const [keptCard] = kept.charges.data as (typeof card)[];
+    expect(kept.charges).not.toBe(full.charges);
+    expect(keptCard).not.toBe(card);
+    expect(keptCard!.refunds).not.toBe(card!.refunds);
+    expect(keptCard!.refunds.data[0]).not.toBe(card!.refunds.data[0]);
   });
 
   it('passes through what is not an object, and orders without charges', () => {
