@@ -7,7 +7,27 @@
 
 export const REDACTED = '[redacted]';
 
-const normalize = (key: string) => key.toLowerCase().replace(/[^a-z0-9]/g, '');
+export type BoundedMemo = ((key: string) => string) & { size(): number };
+
+/** `fn` remembered for up to `max` distinct arguments, then forgotten all at once and refilled. */
+export function boundedMemo(fn: (key: string) => string, max: number): BoundedMemo {
+  const known = new Map<string, string>();
+  const memo = (key: string): string => {
+    let value = known.get(key);
+    if (value === undefined) {
+      value = fn(key);
+      if (known.size >= max) known.clear();
+      known.set(key, value);
+    }
+    return value;
+  };
+  return Object.assign(memo, { size: () => known.size });
+}
+
+// Memoized: a webhook body and a log line repeat the same few dozen keys on every request, and
+// normalizing them was half the time spent finding a body's sensitive values (bench/README.md).
+// Bounded, as keys come from callers.
+const normalize = boundedMemo((key) => key.toLowerCase().replace(/[^a-z0-9]/g, ''), 1024);
 
 /** Field names whose value is never logged, written as compared: lower case, no `_` or `-`. */
 const SENSITIVE_FIELDS = new Set(

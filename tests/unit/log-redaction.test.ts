@@ -5,6 +5,7 @@
 import fc from 'fast-check';
 import { createLogger, setLogSink } from '../../lib/http/logger.js';
 import {
+  boundedMemo,
   forgetSensitiveValues,
   REDACTED,
   redact,
@@ -220,5 +221,37 @@ describe('logger', () => {
     logger.warn('w');
     logger.error('e');
     expect(lines.map((l) => (JSON.parse(l) as { level: string }).level)).toEqual(written);
+  });
+});
+
+describe("boundedMemo (the redactor's memo of normalized keys)", () => {
+  it('computes each argument once while it is remembered', () => {
+    const calls: string[] = [];
+    const upper = boundedMemo((key) => {
+      calls.push(key);
+      return key.toUpperCase();
+    }, 2);
+    expect([upper('a'), upper('b'), upper('a'), upper('b')]).toEqual(['A', 'B', 'A', 'B']);
+    expect(calls).toEqual(['a', 'b']);
+    expect(upper.size()).toBe(2);
+  });
+
+  it('forgets everything once full, keeps the newest and never holds more than its bound', () => {
+    const calls: string[] = [];
+    const upper = boundedMemo((key) => {
+      calls.push(key);
+      return key.toUpperCase();
+    }, 2);
+    upper('a');
+    upper('b');
+    expect(upper('c')).toBe('C');
+    expect(upper.size()).toBe(1);
+    expect(upper('c')).toBe('C');
+    expect(upper('a')).toBe('A');
+    expect(calls).toEqual(['a', 'b', 'c', 'a']);
+    for (let i = 0; i < 50; i += 1) {
+      upper(`k${i}`);
+      expect(upper.size()).toBeLessThanOrEqual(2);
+    }
   });
 });
