@@ -66,7 +66,7 @@ const PLAN = QUICK
       createWarmup: 30,
       initRuns: 20,
       events: 300,
-      webhookRounds: 5,
+      webhookRounds: 9,
       eventWarmup: 40,
       levelMaxMs: 60_000,
       notifyN: 2_000,
@@ -300,7 +300,7 @@ async function webhookLevels(
   s: Servers,
   { handler, floor, seeder }: { handler: Child; floor: Child; seeder: Child },
 ): Promise<WebhookRun> {
-  const count = PLAN.eventWarmup + PLAN.events * PLAN.webhookRounds * LEVELS.length;
+  const count = (PLAN.eventWarmup + PLAN.events * PLAN.webhookRounds) * LEVELS.length;
   const seedMs = 30_000 + count * 50;
   const url = s.storefront.url;
   const payments = await seeder.request({ cmd: 'seed', count, prefix: 'wf', notificationUrl: url }, seedMs);
@@ -328,16 +328,16 @@ async function webhookLevels(
     storefrontHits: 0,
     memory: [await handler.request<Memory>({ cmd: 'memory', gc: true }, 10_000)],
   };
-  // Warm-up (JIT, connection pools), not reported.
-  const warm: WebhookLoad[] = [];
-  for (const run of Object.values(runs)) warm.push(await run(8, PLAN.eventWarmup));
-  const warmErrors = warm.reduce((sum, r) => sum + r.errors, 0);
-  if (warmErrors)
-    throw new Error(`webhook warm-up: ${warmErrors} errors: ${warm.find((r) => r.firstError)?.firstError}`);
   // Rounds of both kinds, the first kind alternating, so drift on a shared machine (and whichever
   // runs second) hits both alike; each round's ratio pairs two runs made seconds apart.
   for (const c of LEVELS) {
     log(`webhook level c=${c}`);
+    // Warm-up at this level's concurrency (JIT, connection pools, what the last level left), not reported.
+    const warm: WebhookLoad[] = [];
+    for (const run of Object.values(runs)) warm.push(await run(c, PLAN.eventWarmup));
+    const warmErrors = warm.reduce((sum, r) => sum + r.errors, 0);
+    if (warmErrors)
+      throw new Error(`webhook warm-up: ${warmErrors} errors: ${warm.find((r) => r.firstError)?.firstError}`);
     const level: WebhookLevel = { concurrency: c, floor: [], notify: [] };
     for (let round = 0; round < PLAN.webhookRounds; round += 1) {
       const kinds = Object.entries(runs);
