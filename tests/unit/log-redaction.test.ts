@@ -225,23 +225,25 @@ describe('logger', () => {
 });
 
 describe("boundedMemo (the redactor's memo of normalized keys)", () => {
-  it('computes each argument once while it is remembered', () => {
+  /** A memo of toUpperCase for 2 keys, and the keys it was computed for. */
+  const countingUpper = () => {
     const calls: string[] = [];
     const upper = boundedMemo((key) => {
       calls.push(key);
       return key.toUpperCase();
     }, 2);
+    return { calls, upper };
+  };
+
+  it('computes each argument once while it is remembered', () => {
+    const { calls, upper } = countingUpper();
     expect([upper('a'), upper('b'), upper('a'), upper('b')]).toEqual(['A', 'B', 'A', 'B']);
     expect(calls).toEqual(['a', 'b']);
     expect(upper.size()).toBe(2);
   });
 
   it('forgets everything once full, keeps the newest and never holds more than its bound', () => {
-    const calls: string[] = [];
-    const upper = boundedMemo((key) => {
-      calls.push(key);
-      return key.toUpperCase();
-    }, 2);
+    const { calls, upper } = countingUpper();
     upper('a');
     upper('b');
     expect(upper('c')).toBe('C');
