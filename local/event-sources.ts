@@ -33,6 +33,19 @@ type Log = (message: string) => void;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * A record as Lambda hands it over: JSON, so binary attributes arrive as base64 text where the
+ * SDK's GetRecords gives bytes.
+ */
+export function asLambdaJson<T>(record: T): T {
+  return JSON.parse(
+    JSON.stringify(record, function (this: Record<string, unknown>, key, value) {
+      const raw = this[key];
+      return raw instanceof Uint8Array ? Buffer.from(raw).toString('base64') : value;
+    }),
+  ) as T;
+}
+
 /** Lambda's context as far as our handlers read it: the time left before the function's timeout. */
 function contextFor(timeoutMs: number): Pick<Context, 'getRemainingTimeInMillis'> {
   const started = Date.now();
@@ -177,7 +190,7 @@ export async function pollTableStream(options: StreamPollerOptions): Promise<Pol
   };
 
   const toLambda = (r: StreamRecord): DynamoDBRecord =>
-    ({
+    asLambdaJson({
       eventID: r.eventID,
       eventName: r.eventName,
       eventVersion: r.eventVersion,
