@@ -13,6 +13,30 @@ export const strMap = (value: Record<string, string>): AttributeValue => ({
   M: Object.fromEntries(Object.entries(value).map(([k, v]) => [k, str(v)])),
 });
 
+// node:zlib takes ~3 ms to import (Node 24): loaded at the first compressed value, not at init.
+let zlib: typeof import('node:zlib') | undefined;
+const zlibModule = () => {
+  zlib ??= process.getBuiltinModule('node:zlib');
+  return zlib;
+};
+
+/**
+ * A long text stored deflated, as binary: a Conekta order's JSON shrinks to ~45%, and every
+ * write, stream image and read of the item carries (and DynamoDB bills) that many fewer bytes.
+ */
+export const deflatedText = (text: string): AttributeValue => ({ B: zlibModule().deflateRawSync(text) });
+
+/**
+ * The text of `deflatedText`, or a plain string stored before it. Lambda's stream events carry
+ * binary as base64 text; the SDK gives bytes.
+ */
+export const readDeflatedText = (item: Item, key: string): string | undefined => {
+  const bytes: Uint8Array | string | undefined = item[key]?.B;
+  if (bytes === undefined) return readStr(item, key);
+  const raw = typeof bytes === 'string' ? Buffer.from(bytes, 'base64') : bytes;
+  return zlibModule().inflateRawSync(raw).toString('utf8');
+};
+
 /** Only the attributes that have a value: DynamoDB has no `undefined`. */
 export function compact(entries: Record<string, AttributeValue | undefined>): Item {
   return Object.fromEntries(Object.entries(entries).filter(([, v]) => v !== undefined)) as Item;

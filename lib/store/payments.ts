@@ -22,7 +22,7 @@ import {
   type PaymentSummary,
   type WriteResult,
 } from '../payments/ports.js';
-import { type Item, num, str, strOrNull } from './item.js';
+import { deflatedText, type Item, num, str, strOrNull } from './item.js';
 import {
   advanceKey,
   advancePosition,
@@ -112,7 +112,7 @@ export class DynamoPaymentStore implements PaymentStore {
       ':pos': str(position),
       ':ps': strOrNull(a.providerStatus ?? null),
       ':pu': num(a.providerUpdatedAt),
-      ':replay': str(advance.replayOrder),
+      ':replay': deflatedText(advance.replayOrder),
       ':change': { L: [statusChangeItem(advance.change)] },
       ':at': str(advance.updatedAt),
       ':changed': num(this.table.now()),

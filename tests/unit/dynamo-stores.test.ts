@@ -19,6 +19,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { applyOrderEvent, ordinaryAdvance } from '../../lib/payments/events.js';
 import { InvalidCursorError } from '../../lib/payments/ports.js';
+import { deflatedText } from '../../lib/store/item.js';
 import { DynamoMerchantStore, liveSecrets, newSigningSecret } from '../../lib/store/merchants.js';
 import { LIST_INDEX, listShard, toItem } from '../../lib/store/payment-item.js';
 import { DynamoPaymentStore } from '../../lib/store/payments.js';
@@ -496,6 +497,9 @@ describe('DynamoPaymentStore', () => {
     });
     expect(item.advance_position).toEqual({ S: `3:${String(snapshot.updatedAt).padStart(16, '0')}` });
     expect(item.attempts!.M![attempt.id]!.M!).not.toHaveProperty('status');
+    // The order copy for replays, deflated as toItem writes it.
+    expect(item.replay_order).toEqual(deflatedText(JSON.stringify(snapshot.publicBody)));
+    expect(stored.replayOrder).toBe(JSON.stringify(snapshot.publicBody));
   });
 
   it('sets the payment time at the payment level when the event is the first to say it', async () => {

@@ -10,10 +10,12 @@ import {
   bool,
   compact,
   defined,
+  deflatedText,
   type Item,
   num,
   optional,
   readBool,
+  readDeflatedText,
   readNum,
   readStr,
   readStrMap,
@@ -114,6 +116,13 @@ describe('toItem and fromItem', () => {
   it('write a record with every field and read it back unchanged', () => {
     const record = fullRecord();
     expect(fromItem(toItem(record, CHANGED_AT))).toEqual(record);
+  });
+
+  it('store the order copy for replays deflated, and read an item that stored it as a string', () => {
+    const record = fullRecord();
+    const item = toItem(record, CHANGED_AT);
+    expect(item.replay_order).toEqual(deflatedText(record.replayOrder!));
+    expect(fromItem({ ...item, replay_order: str(record.replayOrder!) })).toEqual(record);
   });
 
   it('write a minimal record and read it back unchanged', () => {
@@ -578,6 +587,30 @@ describe('item.ts attribute helpers', () => {
     ]);
     expect(readStrMap(item, 'm')).toEqual({ a: '1' });
     expect(readStrMap(item, 'x')).toBeUndefined();
+  });
+
+  it('store a long text deflated, as bytes, and read it back: from the SDK’s bytes and from a stream event’s base64', () => {
+    const text = JSON.stringify({
+      id: 'ord_1',
+      line_items: Array.from({ length: 20 }, (_, n) => ({ name: `línea ${n}` })),
+    });
+    const stored = deflatedText(text);
+    expect(stored.S).toBeUndefined();
+    expect(stored.B).toBeInstanceOf(Uint8Array);
+    expect(stored.B!.length).toBeLessThan(Buffer.byteLength(text) / 2);
+    expect(readDeflatedText({ t: stored }, 't')).toBe(text);
+    const base64 = { B: Buffer.from(stored.B!).toString('base64') } as unknown as AttributeValue;
+    expect(readDeflatedText({ t: base64 }, 't')).toBe(text);
+  });
+
+  it('read a text stored as a plain string before it was deflated, and nothing as nothing', () => {
+    expect(readDeflatedText({ t: str('{"id":"ord_1"}') }, 't')).toBe('{"id":"ord_1"}');
+    expect(readDeflatedText({ t: num(1) }, 't')).toBeUndefined();
+    expect(readDeflatedText({}, 't')).toBeUndefined();
+  });
+
+  it('refuse bytes that are not a deflated text rather than read them as an order', () => {
+    expect(() => readDeflatedText({ t: { B: Buffer.from('not deflated') } }, 't')).toThrow();
   });
 
   it('defined drops only the keys whose value is undefined', () => {
