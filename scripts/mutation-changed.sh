@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Mutation testing of what a change touches, for CI (issue 18): StrykerJS (stryker.config.mjs) on
-# the lib/ files changed since the base, then the mutation score checked per folder.
+# the lines of lib/ files changed since the base, then the mutation score checked per folder.
 #
-#   scripts/mutation-changed.sh                 # lib/ files changed against origin/main (HEAD~1 without it)
+#   scripts/mutation-changed.sh                 # lines changed against origin/main (HEAD~1 without it)
 #   scripts/mutation-changed.sh --base <ref>    # against another base (a commit, a branch)
+#   scripts/mutation-changed.sh --whole-files   # every line of each changed file (slower)
 #   scripts/mutation-changed.sh --all           # every lib/ file, one folder at a time (2 h+ on 2 cores):
 #                                               each folder's report is written when it finishes
 #   scripts/mutation-changed.sh --scores <mutation.json>...  # only print and check reports' scores
@@ -26,17 +27,19 @@ export MUTATION_REPORT_DIR="${MUTATION_REPORT_DIR:-reports/mutation-changed}"
 
 base=''
 mode=changed
+whole_files=0
 scores_only=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --base) base="${2:?--base needs a ref}"; shift 2 ;;
     --all) mode=all; shift ;;
+    --whole-files) whole_files=1; shift ;;
     --scores)
       shift
       scores_only=("$@")
       [ "${#scores_only[@]}" -gt 0 ] || { echo 'mutation-changed: --scores needs a mutation.json' >&2; exit 2; }
       break ;;
-    -h | --help) sed -n '2,19p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,20p' "$0"; exit 0 ;;
     *) echo "mutation-changed: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -115,7 +118,7 @@ run_stryker() {
   rm -f "$report" # never judge an earlier run's report
   set +e
   MUTATION_REPORT_DIR="$1" LOG_LEVEL=warn AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true \
-    timeout --foreground --kill-after=30s "$((BUDGET_MINUTES * 60))" \
+    timeout --kill-after=30s "$((BUDGET_MINUTES * 60))" \
     npx --no-install stryker run stryker.config.mjs --mutate "$2"
   status=$?
   set -e
@@ -154,9 +157,24 @@ if [ "$mode" = changed ]; then
     echo "mutation-changed: no lib/ source file changed since $(git rev-parse --short "$base"): skipped."
     exit 0
   fi
-  echo "mutation-changed: ${#files[@]} lib/ file(s) changed since $(git rev-parse --short "$base"):"
-  printf '  %s\n' "${files[@]}"
-  run_stryker "$MUTATION_REPORT_DIR" "$(IFS=,; echo "${files[*]}")"
+  targets=("${files[@]}")
+  if [ "$whole_files" -eq 0 ]; then
+    # Each file's added or changed lines, from the diff's hunks (`+start,count`), as Stryker's
+    # `file.ts:start-end`; a hunk that only deletes lines has nothing to mutate.
+    mapfile -t targets < <(git diff -U0 --diff-filter=ACMR "$base" HEAD -- "${files[@]}" | awk '
+      /^\+\+\+ b\// { file = substr($0, 7); next }
+      /^@@/ {
+        split($3, range, ","); start = substr(range[1], 2); count = (2 in range) ? range[2] : 1
+        if (count > 0) print file ":" start "-" (start + count - 1)
+      }')
+  fi
+  if [ "${#targets[@]}" -eq 0 ]; then
+    echo "mutation-changed: the lib/ changes since $(git rev-parse --short "$base") only delete lines: skipped."
+    exit 0
+  fi
+  echo "mutation-changed: ${#files[@]} lib/ file(s) changed since $(git rev-parse --short "$base"); mutating:"
+  printf '  %s\n' "${targets[@]}"
+  run_stryker "$MUTATION_REPORT_DIR" "$(IFS=,; echo "${targets[*]}")"
   check_scores "$MUTATION_REPORT_DIR/mutation.json"
 else
   # Stryker writes its report only at the end of a run: folder by folder, a long run stopped
