@@ -61,13 +61,23 @@ export function alertsFor(before: PaymentRecord | undefined, after: PaymentRecor
   return alerts;
 }
 
+/**
+ * A payment image without its replay copy of the order: nothing owed or counted here reads it, and
+ * inflating it twice per record was the enqueuer's largest cost; a damaged copy cannot hold up
+ * the stream either.
+ */
+const paymentOf = (image: Item): PaymentRecord => {
+  const { replay_order: _replay, ...rest } = image;
+  return fromItem(rest);
+};
+
 /** The payment before and after a change, or undefined when the change is not of a payment. */
 export function paymentChange(
   change: TableChange,
 ): { before?: PaymentRecord; after: PaymentRecord } | undefined {
   if (change.kind === 'REMOVE' || !isPaymentItem(change.newImage)) return undefined;
-  const after = fromItem(change.newImage);
-  return isPaymentItem(change.oldImage) ? { before: fromItem(change.oldImage), after } : { after };
+  const after = paymentOf(change.newImage);
+  return isPaymentItem(change.oldImage) ? { before: paymentOf(change.oldImage), after } : { after };
 }
 
 export type EnqueueDeps = {

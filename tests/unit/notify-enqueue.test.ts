@@ -63,6 +63,16 @@ it('retries from the first refused record; later records are not counted yet', a
   expect(counted.filter((c) => c.name === 'NotificationsEnqueued')).toHaveLength(1);
 });
 
+it('the replay copy of the order is not read: a damaged one holds up no notification', async () => {
+  const queue = new RefusingQueue(() => false);
+  const damaged = change('1', 'paid');
+  const notDeflate = { B: Uint8Array.from([0xff, 0xff, 0xff, 0xff]) };
+  damaged.oldImage = { ...damaged.oldImage, replay_order: notDeflate };
+  damaged.newImage = { ...damaged.newImage, replay_order: notDeflate };
+  expect(await enqueueChanges({ queue, metrics, now: () => 0, log }, [damaged])).toEqual({});
+  expect(queue.sent.map((o) => o.message.notification.status)).toEqual(['paid']);
+});
+
 it('removals and items that are not payments are skipped', async () => {
   const queue = new RefusingQueue(() => false);
   const rate = { id: '9', kind: 'MODIFY' as const, newImage: { pk: { S: 'RATE#x#1' }, sk: { S: 'R' } } };
